@@ -1,0 +1,133 @@
+# Makefile - build, test and install bounceguard.
+#
+# Hand-written; configure only finds the libraries and writes config.mk.
+# On a fresh clone "make", "make check" and "make demo" run configure (and,
+# as root, install missing Debian packages) by themselves.
+#
+#   make                 build everything into build/
+#   make check           unit, golden and integration tests under prove
+#   make check SANITIZE=1  the same with ASan and UBSan (in build/san/)
+#   make bench           the benchmarks, with their figures
+#   make install PREFIX=/usr DESTDIR=/tmp/root
+#   make deps            install build and test dependencies (root)
+#   WERROR=1             turn warnings into errors (CI does)
+
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec/bounceguard
+DATADIR    ?= $(PREFIX)/share/bounceguard
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc/bounceguard
+STATEDIR   ?= /var/lib/bounceguard
+DESTDIR    ?=
+
+ifeq ($(SANITIZE),1)
+O          := build/san
+SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+O          := build
+SAN_FLAGS  :=
+endif
+
+-include config.mk
+
+WARN    := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+           -Wformat=2 -Wno-format-nonliteral
+ifeq ($(WERROR),1)
+WARN    += -Werror
+endif
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(SAN_FLAGS) -Icommon \
+	$(GMIME_CFLAGS) $(PCRE2_CFLAGS) \
+	-DBG_VERSION='"$(VERSION)"' \
+	-DBG_SYSCONFDIR='"$(SYSCONFDIR)"' -DBG_STATEDIR='"$(STATEDIR)"' \
+	-DBG_RULESDIR='"$(DATADIR)/rules"'
+ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
+LIBS    = $(GMIME_LIBS) $(PCRE2_LIBS) $(DB_LIBS)
+
+COMMON_SRC := $(filter-out common/test-%.c,$(wildcard common/*.c))
+COMMON_OBJ := $(COMMON_SRC:%.c=$(O)/%.o)
+LIBBG      := $(O)/libbg.a
+TEST_SRC   := $(wildcard common/test-*.c)
+TEST_BIN   := $(TEST_SRC:common/%.c=$(O)/tests/%)
+
+PROG_DIRS  := $(foreach d,admin pipe milter,$(if $(wildcard $(d)/*.c),$(d)))
+PROG_admin  := bounceguard
+PROG_pipe   := bounceguard-pipe
+PROG_milter := bounceguard-milter
+PROGS      := $(foreach d,$(PROG_DIRS),$(O)/$(PROG_$(d)))
+BENCH_SRC  := $(wildcard bench/*.c)
+BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
+
+.PHONY: all check bench install deps demo clean distclean test-deps
+.DELETE_ON_ERROR:
+
+all: $(PROGS) $(TEST_BIN) $(BENCH_BIN)
+
+config.mk: configure.ac config.mk.in
+	@sh build-aux/deps.sh --if-missing || true
+	autoreconf -fi
+	./configure --quiet
+
+$(O)/%.o: %.c $(wildcard common/*.h) config.mk
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBBG): $(COMMON_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+define prog_rule
+$(O)/$(PROG_$(1)): $(patsubst %.c,$(O)/%.o,$(wildcard $(1)/*.c)) $(LIBBG)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(LIBS) $(if $(filter milter,$(1)),$$(MILTER_LIBS))
+endef
+$(foreach d,$(PROG_DIRS),$(eval $(call prog_rule,$(d))))
+
+$(O)/tests/%: common/%.c common/tap.h $(LIBBG)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBBG) $(LIBS)
+
+$(O)/bench/%: bench/%.c $(LIBBG)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBBG) $(LIBS) $(MILTER_LIBS)
+
+test-deps:
+	@sh build-aux/deps.sh --if-missing --test || \
+	  echo "check: some test dependencies are missing; tests that need them will skip"
+
+# Every test is an executable printing TAP: compiled unit tests and scripts.
+check: test-deps all
+	@BG_BUILD=$(CURDIR)/$(O) BG_SRC=$(CURDIR) prove -e '' $(TEST_BIN) \
+	  $(sort $(wildcard tests/*.t)) && echo "check: PASS (all tests passed)" || \
+	  { echo "check: FAIL (see the failed tests above)"; exit 1; }
+
+bench: all
+	@BG_BUILD=$(CURDIR)/$(O) BG_SRC=$(CURDIR) sh bench/run
+
+demo: all
+	@sh tests/demo.sh
+
+deps:
+	@sh build-aux/deps.sh --test
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) \
+	  $(DESTDIR)$(DATADIR)/rules $(DESTDIR)$(SYSCONFDIR) \
+	  $(DESTDIR)$(SYSCONFDIR)/rules.d $(DESTDIR)$(STATEDIR) \
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	$(if $(filter admin,$(PROG_DIRS)),install -m 755 $(O)/bounceguard $(DESTDIR)$(SBINDIR)/)
+	$(if $(filter milter,$(PROG_DIRS)),install -m 755 $(O)/bounceguard-milter $(DESTDIR)$(SBINDIR)/)
+	$(if $(filter pipe,$(PROG_DIRS)),install -m 755 $(O)/bounceguard-pipe $(DESTDIR)$(LIBEXECDIR)/)
+	$(if $(wildcard rules/*.rules),install -m 644 rules/*.rules $(DESTDIR)$(DATADIR)/rules/)
+	$(if $(wildcard man/*.5),install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/)
+	$(if $(wildcard man/*.8),install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/)
+	test -e $(DESTDIR)$(SYSCONFDIR)/bounceguard.conf || \
+	  install -m 644 contrib/bounceguard.conf $(DESTDIR)$(SYSCONFDIR)/bounceguard.conf
+	@sh build-aux/make-secret.sh $(DESTDIR)$(SYSCONFDIR)/verp.secret
+
+clean:
+	rm -rf build
+
+distclean: clean
+	rm -rf config.mk config.log config.status configure autom4te.cache build-aux/install-sh \
+	  build-aux/config.guess build-aux/config.sub build-aux/missing build-aux/compile aclocal.m4

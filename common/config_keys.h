@@ -1,0 +1,94 @@
+/*
+ * config_keys.h - every configuration key, declared once.
+ *
+ * CFG_KEY(name, type, default, min, max, options)
+ *   type:    STR BOOL INT DURATION SIZE LIST CIDRS ENUM MODE PERCENT
+ *   min/max: the allowed range for INT, DURATION (seconds), SIZE (bytes),
+ *            MODE and PERCENT (hundredths of a percent); 0/0 means none.
+ *   options: for ENUM, the allowed values separated by '|', the first
+ *            being value 0; for LIST, "reasons" when every element must be
+ *            a reason name; for STR, the syntax the value must have:
+ *            "path" (absolute), "name" (a user or group name), "domain",
+ *            "token" (lower-case letters and digits, at most 16),
+ *            "socket" (unix:/PATH or inet:PORT@ADDR), "header" (a header
+ *            field name); a trailing '?' allows the empty value.
+ *
+ * This file is included several times with different CFG_KEY macros (the
+ * struct, the table); contrib/bounceguard.conf and man/bounceguard.conf.5
+ * document every key and a test checks that they do.
+ */
+
+/* Files and identity. */
+CFG_KEY(store_dir, STR, BG_STATEDIR, 0, 0, "path")
+CFG_KEY(user, STR, "bounceguard", 0, 0, "name")
+CFG_KEY(syslog_facility, ENUM, "mail", 0, 0,
+    "mail|daemon|user|local0|local1|local2|local3|local4|local5|local6|local7")
+CFG_KEY(mode, ENUM, "enforce", 0, 0, "enforce|monitor")
+
+/* Signed VERP. */
+CFG_KEY(verp_domain, STR, "", 0, 0, "domain?")
+CFG_KEY(verp_prefix, STR, "b", 0, 0, "token")
+CFG_KEY(verp_secret_file, STR, BG_SYSCONFDIR "/verp.secret", 0, 0, "path")
+CFG_KEY(verp_max_age, DURATION, "60d", 86400, 3650LL * 86400, NULL)
+
+/* Parsing and classification. */
+CFG_KEY(local_hostnames, LIST, "", 0, 0, NULL)
+CFG_KEY(shipped_rules_dir, STR, BG_RULESDIR, 0, 0, "path")
+CFG_KEY(rules_dir, STR, BG_SYSCONFDIR "/rules.d", 0, 0, "path?")
+CFG_KEY(quarantine_dir, STR, BG_STATEDIR "/quarantine", 0, 0, "path")
+CFG_KEY(max_message_size, SIZE, "10M", 65536, 1LL << 30, NULL)
+CFG_KEY(parse_max_parts, INT, "500", 1, 100000, NULL)
+CFG_KEY(parse_max_depth, INT, "20", 1, 1000, NULL)
+CFG_KEY(parse_max_recipients, INT, "1000", 1, 1000000, NULL)
+CFG_KEY(rule_match_limit, INT, "100000", 1000, 100000000, NULL)
+CFG_KEY(rule_depth_limit, INT, "5000", 100, 10000000, NULL)
+
+/* Policy. */
+CFG_KEY(hard_reasons, LIST, "userunknown, hostunknown, hasmoved, notaccept",
+    0, 0, "reasons")
+CFG_KEY(soft_bounce_limit, INT, "5", 1, 64, NULL)
+CFG_KEY(soft_bounce_window, DURATION, "30d", 3600, 3650LL * 86400, NULL)
+CFG_KEY(soft_suppression_ttl, DURATION, "30d", 3600, 3650LL * 86400, NULL)
+CFG_KEY(retryable_reasons, LIST,
+    "toomanyconn, speeding, systemerror, systemfull, networkerror", 0, 0,
+    "reasons")
+CFG_KEY(block_reasons, LIST,
+    "blocked, requireptr, badreputation, authfailure, securityerror, "
+    "failedstarttls, norelaying, rejected, policyviolation, spamdetected, "
+    "virusdetected, contenterror, notcompliantrfc, syntaxerror, mesgtoobig",
+    0, 0, "reasons")
+
+/* Events and history. */
+CFG_KEY(event_log, STR, "", 0, 0, "path?")
+CFG_KEY(event_command, STR, "", 0, 0, NULL)
+CFG_KEY(event_command_timeout, DURATION, "10s", 1, 600, NULL)
+CFG_KEY(event_history_max, INT, "50", 1, 10000, NULL)
+CFG_KEY(event_retention, DURATION, "365d", 86400, 36500LL * 86400, NULL)
+
+/* Store. */
+CFG_KEY(store_lock_timeout, DURATION, "10s", 1, 600, NULL)
+CFG_KEY(store_cache_size, SIZE, "32M", 1LL << 20, 16LL << 30, NULL)
+
+/* Reporting. */
+CFG_KEY(health_warning_rate, PERCENT, "2%", 0, 10000, NULL)
+CFG_KEY(health_critical_rate, PERCENT, "5%", 0, 10000, NULL)
+
+/* The milter daemon and its lookup socket. */
+CFG_KEY(milter_socket, STR, "unix:/run/bounceguard/milter.sock", 0, 0, "socket")
+CFG_KEY(milter_socket_mode, MODE, "0660", 0, 0777, NULL)
+CFG_KEY(milter_socket_group, STR, "", 0, 0, "name?")
+CFG_KEY(lookup_socket, STR, "unix:/run/bounceguard/lookup.sock", 0, 0, "socket?")
+CFG_KEY(lookup_socket_mode, MODE, "0660", 0, 0777, NULL)
+CFG_KEY(pid_file, STR, "/run/bounceguard/milter.pid", 0, 0, "path?")
+CFG_KEY(on_store_error, ENUM, "accept", 0, 0, "accept|tempfail")
+CFG_KEY(reject_reply, STR,
+    "550 5.1.1 <%a>: recipient suppressed by bounceguard (%r since %d)",
+    0, 0, NULL)
+CFG_KEY(original_sender_header, STR, "X-Bounceguard-Sender", 0, 0, "header?")
+
+/* Which mail is outbound (any of these). */
+CFG_KEY(outbound_authenticated, BOOL, "yes", 0, 0, NULL)
+CFG_KEY(outbound_networks, CIDRS, "127.0.0.0/8, ::1/128", 0, 0, NULL)
+CFG_KEY(outbound_sender_domains, LIST, "", 0, 0, NULL)
+CFG_KEY(outbound_daemons, LIST, "", 0, 0, NULL)
+CFG_KEY(outbound_local_submission, BOOL, "yes", 0, 0, NULL)

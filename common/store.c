@@ -1,0 +1,355 @@
+/*++
+ * NAME
+ *	store 3
+ * SUMMARY
+ *	opening and closing the Berkeley DB environment
+ * DESCRIPTION
+ *	store_open() opens (and creates, unless read-only) the environment
+ *	and its databases, with recovery through DB_REGISTER|DB_RECOVER,
+ *	automatic deadlock detection, lock timeouts, and automatic removal
+ *	of log files no longer needed. It refuses a store whose schema
+ *	version is not the one this program was built for.
+ *
+ *	store_close() takes a checkpoint when this process wrote anything,
+ *	so that recovery after a crash has little log to replay.
+ * DIAGNOSTICS
+ *	Errors name the store directory and what failed; Berkeley DB's own
+ *	explanation is appended when it gave one.
+ *--*/
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "store_int.h"
+#include "util.h"
+
+static const struct {
+	const char *file;
+	size_t	 off;
+} store_dbs[] = {
+	{ "meta.db", offsetof(struct store, meta) },
+	{ "addresses.db", offsetof(struct store, addr) },
+	{ "events.db", offsetof(struct store, event) },
+	{ "domains.db", offsetof(struct store, domain) },
+	{ "tokens.db", offsetof(struct store, token) },
+	{ "seen.db", offsetof(struct store, seen) },
+};
+
+#define STORE_DB_SLOT(st, i) ((DB **)(void *)((char *)(st) + store_dbs[i].off))
+
+/* store_errcall - keep Berkeley DB's own explanation of a failure */
+static void
+store_errcall(const DB_ENV *env, const char *pfx, const char *msg)
+{
+	struct store *st = env->app_private;
+
+	(void)pfx;
+	if (st != NULL)
+		bg_strlcpy(st->dberr, msg, sizeof(st->dberr));
+}
+
+/* store_rc_class - map an errno or Berkeley DB code to a store code */
+static int
+store_rc_class(int rc)
+{
+	switch (rc) {
+	case 0:
+		return STORE_OK;
+	case DB_NOTFOUND:
+		return STORE_NOTFOUND;
+	case DB_RUNRECOVERY:
+		return STORE_EPANIC;
+	case DB_LOCK_DEADLOCK:
+	case DB_LOCK_NOTGRANTED:
+	case DB_REP_HANDLE_DEAD:
+	case ENOSPC:
+	case EDQUOT:
+	case EACCES:
+	case EPERM:
+	case ENOENT:
+	case EAGAIN:
+	case EROFS:
+	case EIO:
+	case ENOMEM:
+		return STORE_ETEMP;
+	default:
+		return STORE_EFATAL;
+	}
+}
+
+/* store_fail - record what failed and classify it */
+int
+store_fail(struct store *st, int rc, const char *what, const char *key)
+{
+	const char *why = rc == DB_LOCK_NOTGRANTED ?
+	    "store locked by another process past store_lock_timeout" :
+	    rc == DB_RUNRECOVERY ? "the store needs recovery (a process "
+	    "died inside it); reopen it" : db_strerror(rc);
+
+	st->last_dbrc = rc;
+	snprintf(st->errmsg, sizeof(st->errmsg), "store %s: %s%s%s%s: %s%s%s",
+	    st->dir, what, key ? " \"" : "", key ? key : "", key ? "\"" : "",
+	    why, st->dberr[0] && !strstr(why, st->dberr) ? " (" : "",
+	    st->dberr[0] ? st->dberr : "");
+	if (st->dberr[0])
+		bg_strlcat(st->errmsg, ")", sizeof(st->errmsg));
+	st->dberr[0] = '\0';
+	return store_rc_class(rc);
+}
+
+/* store_error - the last error's description */
+const char *
+store_error(const struct store *st)
+{
+	return st->errmsg;
+}
+
+/* store_dir - the directory the store lives in */
+const char *
+store_dir(const struct store *st)
+{
+	return st->dir;
+}
+
+/* store_dbt - a key or data item pointing at caller memory */
+void
+store_dbt(DBT *d, const void *p, size_t len)
+{
+	memset(d, 0, sizeof(*d));
+	d->data = (void *)(uintptr_t)p;
+	d->size = (u_int32_t)len;
+}
+
+/* store_dbt_out - an item that Berkeley DB fills into caller memory */
+void
+store_dbt_out(DBT *d, void *p, size_t cap)
+{
+	memset(d, 0, sizeof(*d));
+	d->data = p;
+	d->ulen = (u_int32_t)cap;
+	d->flags = DB_DBT_USERMEM;
+}
+
+/* store_txn_begin - start a transaction */
+int
+store_txn_begin(struct store *st, DB_TXN **txn, unsigned flags)
+{
+	int	 rc;
+
+	rc = st->env->txn_begin(st->env, NULL, txn,
+	    (flags & STORE_NOSYNC) ? DB_TXN_NOSYNC : 0);
+	if (rc != 0)
+		return store_fail(st, rc, "begin transaction", NULL);
+	return STORE_OK;
+}
+
+/* store_txn_commit - commit; the caller has already got its result */
+int
+store_txn_commit(struct store *st, DB_TXN *txn)
+{
+	int	 rc = txn->commit(txn, 0);
+
+	if (rc != 0)
+		return store_fail(st, rc, "commit", NULL);
+	st->wrote = true;
+	return STORE_OK;
+}
+
+/* store_now_ms - a monotonic clock in milliseconds */
+long long
+store_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* store_retry - after a deadlock, back off and retry, within the timeout */
+bool
+store_retry(struct store *st, int rc, int attempt, long long start_ms)
+{
+	struct timeval tv;
+
+	if (rc != STORE_ETEMP || st->last_dbrc != DB_LOCK_DEADLOCK)
+		return false;
+	if (store_now_ms() - start_ms >= st->opts.lock_timeout * 1000 ||
+	    attempt + 1 >= STORE_RETRIES) {
+		snprintf(st->errmsg, sizeof(st->errmsg), "store %s: store "
+		    "locked by another process past store_lock_timeout "
+		    "(%llds)", st->dir, st->opts.lock_timeout);
+		return false;
+	}
+	gettimeofday(&tv, NULL);
+	usleep((useconds_t)(1000 * (1 + attempt) +
+	    (tv.tv_usec ^ getpid()) % 2000));
+	return true;
+}
+
+/* store_env_configure - settings that must precede DB_ENV->open */
+static int
+store_env_configure(struct store *st)
+{
+	DB_ENV	*env = st->env;
+	long long cache = st->opts.cache_size;
+	int	 rc;
+
+	env->app_private = st;
+	env->set_errcall(env, store_errcall);
+	if ((rc = env->set_cachesize(env, (u_int32_t)(cache >> 30),
+	    (u_int32_t)(cache & ((1LL << 30) - 1)), 1)) != 0 ||
+	    (rc = env->set_lk_detect(env, DB_LOCK_DEFAULT)) != 0 ||
+	    (rc = env->set_timeout(env, (db_timeout_t)(st->opts.lock_timeout *
+	    1000000), DB_SET_LOCK_TIMEOUT)) != 0 ||
+	    (rc = env->set_lk_max_locks(env, 100000)) != 0 ||
+	    (rc = env->set_lk_max_objects(env, 100000)) != 0 ||
+	    (rc = env->set_lk_max_lockers(env, 10000)) != 0 ||
+	    (rc = env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1)) != 0)
+		return store_fail(st, rc, "configure environment", NULL);
+	return STORE_OK;
+}
+
+/* store_open_dbs - open (or create) every database */
+static int
+store_open_dbs(struct store *st)
+{
+	u_int32_t flags = DB_AUTO_COMMIT | DB_THREAD |
+	    (st->opts.readonly ? 0 : DB_CREATE);
+	int	 rc;
+
+	for (size_t i = 0; i < BG_ARRAY_SIZE(store_dbs); i++) {
+		DB	**slot = STORE_DB_SLOT(st, i);
+
+		if ((rc = db_create(slot, st->env, 0)) != 0)
+			return store_fail(st, rc, "create handle for",
+			    store_dbs[i].file);
+		rc = (*slot)->open(*slot, NULL, store_dbs[i].file, NULL,
+		    DB_BTREE, flags, 0660);
+		if (rc == ENOENT && st->opts.readonly) {
+			snprintf(st->errmsg, sizeof(st->errmsg), "store %s: "
+			    "no bounceguard store here (%s is missing)",
+			    st->dir, store_dbs[i].file);
+			return STORE_ETEMP;
+		}
+		if (rc != 0)
+			return store_fail(st, rc, "open", store_dbs[i].file);
+	}
+	return STORE_OK;
+}
+
+/* store_check_schema - write the version into a new store, check an old one */
+static int
+store_check_schema(struct store *st)
+{
+	static const char key[] = "schema_version";
+	char	 want[16], got[16];
+	DBT	 k, v;
+	int	 rc;
+
+	snprintf(want, sizeof(want), "%d", STORE_SCHEMA_VERSION);
+	store_dbt(&k, key, sizeof(key) - 1);
+	store_dbt(&v, want, strlen(want));
+	rc = st->opts.readonly ? DB_KEYEXIST :
+	    st->meta->put(st->meta, NULL, &k, &v, DB_NOOVERWRITE | DB_AUTO_COMMIT);
+	if (rc != 0 && rc != DB_KEYEXIST)
+		return store_fail(st, rc, "write", key);
+	store_dbt_out(&v, got, sizeof(got) - 1);
+	if ((rc = st->meta->get(st->meta, NULL, &k, &v, 0)) != 0)
+		return store_fail(st, rc, "read", key);
+	got[v.size] = '\0';
+	if (strcmp(got, want) != 0) {
+		snprintf(st->errmsg, sizeof(st->errmsg), "store %s: schema "
+		    "version %s, but this bounceguard uses version %s; the "
+		    "store was left unchanged", st->dir, got, want);
+		return STORE_EFATAL;
+	}
+	return STORE_OK;
+}
+
+/* store_check_dir - a clear message for the commonest mistakes */
+static int
+store_check_dir(struct store *st)
+{
+	struct stat sb;
+
+	if (stat(st->dir, &sb) < 0) {
+		snprintf(st->errmsg, sizeof(st->errmsg), "store %s: %s",
+		    st->dir, strerror(errno));
+		return STORE_ETEMP;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		snprintf(st->errmsg, sizeof(st->errmsg), "store %s: not a "
+		    "directory", st->dir);
+		return STORE_EFATAL;
+	}
+	return STORE_OK;
+}
+
+/* store_open - open the store in a directory */
+int
+store_open(struct store **out, const char *dir, const struct store_opts *opts,
+    struct buf *err)
+{
+	struct store *st = xcalloc(1, sizeof(*st));
+	u_int32_t flags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK |
+	    DB_INIT_LOG | DB_INIT_MPOOL | DB_THREAD | DB_REGISTER | DB_RECOVER;
+	int	 rc;
+
+	st->dir = xstrdup(dir);
+	st->opts = *opts;
+	*out = NULL;
+	if ((rc = store_check_dir(st)) != STORE_OK)
+		goto fail;
+	if ((rc = db_env_create(&st->env, 0)) != 0) {
+		rc = store_fail(st, rc, "create environment", NULL);
+		goto fail;
+	}
+	if ((rc = store_env_configure(st)) != STORE_OK)
+		goto fail;
+	if ((rc = st->env->open(st->env, dir, flags, 0660)) != 0) {
+		rc = store_fail(st, rc, "open environment", NULL);
+		goto fail;
+	}
+	if ((rc = store_open_dbs(st)) != STORE_OK ||
+	    (rc = store_check_schema(st)) != STORE_OK)
+		goto fail;
+	*out = st;
+	return STORE_OK;
+fail:
+	buf_printf(err, "%s", st->errmsg);
+	store_close(st);
+	return rc;
+}
+
+/* store_checkpoint - write dirty pages so that recovery stays short */
+int
+store_checkpoint(struct store *st)
+{
+	int	 rc = st->env->txn_checkpoint(st->env, 1024, 5, 0);
+
+	return rc ? store_fail(st, rc, "checkpoint", NULL) : STORE_OK;
+}
+
+/* store_close - close everything; a NULL store is allowed */
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->wrote && st->env != NULL)
+		(void)store_checkpoint(st);
+	for (size_t i = 0; i < BG_ARRAY_SIZE(store_dbs); i++) {
+		DB	**slot = STORE_DB_SLOT(st, i);
+
+		if (*slot != NULL)
+			(*slot)->close(*slot, 0);
+	}
+	if (st->env != NULL)
+		st->env->close(st->env, 0);
+	free(st->dir);
+	free(st);
+}

@@ -1,0 +1,55 @@
+/*++
+ * NAME
+ *	store_int 3h
+ * SUMMARY
+ *	store internals shared by the store_*.c files
+ * DESCRIPTION
+ *	Not for use outside the store module.
+ *--*/
+#ifndef BG_STORE_INT_H
+#define BG_STORE_INT_H
+
+#include <db.h>
+
+#include "store.h"
+
+/* Large enough for the largest record any version writes. */
+#define STORE_RECORD_MAX	(16 * 1024)
+#define STORE_RETRIES		20
+
+struct store {
+	DB_ENV	*env;
+	DB	*addr;
+	DB	*event;
+	DB	*domain;
+	DB	*token;
+	DB	*seen;
+	DB	*meta;
+	char	*dir;
+	struct store_opts opts;
+	bool	 wrote;
+	int	 last_dbrc;		/* raw code of the last failure */
+	char	 dberr[512];		/* Berkeley DB's own last message */
+	char	 errmsg[1024];
+};
+
+int	store_fail(struct store *, int, const char *, const char *);
+void	store_dbt(DBT *, const void *, size_t);
+void	store_dbt_out(DBT *, void *, size_t);
+int	store_txn_begin(struct store *, DB_TXN **, unsigned);
+int	store_txn_commit(struct store *, DB_TXN *);
+long long store_now_ms(void);
+bool	store_retry(struct store *, int, int, long long);
+
+void	store_encode_addr(const struct store_addr *, struct buf *);
+int	store_decode_addr(const void *, size_t, struct store_addr *);
+void	store_encode_event(const struct store_event *, struct buf *);
+int	store_decode_event(const void *, size_t, struct store_event *);
+void	store_encode_domain(const struct store_domain_day *, struct buf *);
+int	store_decode_domain(const void *, size_t, struct store_domain_day *);
+
+size_t	store_domain_key(const char *, uint32_t, unsigned char *, size_t);
+int	store_domain_apply(struct store *, DB_TXN *, const char *, uint32_t,
+	    const struct store_delta *, uint32_t);
+
+#endif

@@ -1,0 +1,45 @@
+/*++
+ * NAME
+ *	util 3h
+ * SUMMARY
+ *	memory, string and time helpers
+ * DESCRIPTION
+ *	Allocation wrappers that never return NULL (they call fatal()),
+ *	bounded string copies whose callers must check for truncation,
+ *	and small parsing helpers shared by every program.
+ *--*/
+#ifndef BG_UTIL_H
+#define BG_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <time.h>
+
+#define BG_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+void   *xmalloc(size_t);
+void   *xcalloc(size_t, size_t);
+void   *xrealloc(void *, size_t);
+char   *xstrdup(const char *);
+char   *xstrndup(const char *, size_t);
+char   *xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* OpenBSD semantics: return strlen(src); truncated when >= size. */
+size_t	bg_strlcpy(char *, const char *, size_t);
+size_t	bg_strlcat(char *, const char *, size_t);
+
+char   *bg_trim(char *);
+void	bg_lowercase(char *);
+bool	bg_streq_nocase(const char *, const char *);
+
+/* Day numbers count days since 1970-01-01 UTC. */
+uint32_t bg_day(time_t);
+time_t	bg_day_start(uint32_t);
+
+/* "2026-11-24T05:03:25Z"; buffer of BG_TIMESTR_SIZE. */
+#define BG_TIMESTR_SIZE	24
+const char *bg_timestr(time_t, char *, size_t);
+int	bg_parse_time(const char *, time_t *);
+
+#endif
