@@ -1,0 +1,87 @@
+/*++
+ * NAME
+ *	bounce 3h
+ * SUMMARY
+ *	bounce message parser
+ * DESCRIPTION
+ *	bounce_parse() reads one message (the raw bytes as delivered,
+ *	any line endings) and says whether it is a bounce and, for each
+ *	recipient it reports, what happened and why.
+ *
+ *	The parser knows nothing of files or of the configuration: the
+ *	caller fills a struct bounce_parser (bounce_parser_init() sets the
+ *	defaults) and keeps the ruleset alive while it parses.
+ *
+ *	Ownership: bounce_parse() fills a caller-provided struct
+ *	bounce_result, which then owns every string and the recipient
+ *	array; bounce_result_free() releases them. The parser borrows its
+ *	ruleset and host name list and never frees them.
+ *--*/
+#ifndef BG_BOUNCE_H
+#define BG_BOUNCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "reason.h"
+#include "rules.h"
+
+enum bounce_kind {
+	BOUNCE_NONE,			/* not a bounce; see result.why */
+	BOUNCE_DSN,			/* RFC 3464 delivery status notice */
+	BOUNCE_NDR,			/* free-text non-delivery report */
+	BOUNCE_ARF,			/* RFC 5965 complaint report */
+	BOUNCE_AUTOREPLY		/* RFC 3834 automatic reply */
+};
+
+enum bounce_mode {
+	BOUNCE_MODE_NONE,		/* not applicable (ARF, auto-reply) */
+	BOUNCE_MODE_SYNC,		/* our MTA was refused during SMTP */
+	BOUNCE_MODE_ASYNC		/* a foreign system sent the report */
+};
+
+/* One reported recipient. Every string is owned; NULL means absent. */
+struct bounce_rcpt {
+	char	*recipient;		/* lower-cased address */
+	char	*action;		/* failed, delayed, delivered, ... */
+	char	*status;		/* RFC 3463 code, "5.1.1" */
+	char	*reply_code;		/* SMTP reply code, "550" */
+	char	*command;		/* SMTP command refused: RCPT, DATA */
+	char	*diagnostic;		/* remote server's text, unfolded */
+	char	*reporting_mta;
+	char	*remote_mta;
+	char	*feedback_type;		/* ARF only */
+	char	*rule;			/* "file.rules:12" that decided */
+	enum reason reason;
+	bool	 hard;
+	enum bounce_mode mode;
+};
+
+struct bounce_result {
+	enum bounce_kind kind;
+	const char *why;		/* static text: why not a bounce */
+	struct bounce_rcpt *rcpt;	/* owned array of nrcpt */
+	size_t	 nrcpt;
+	bool	 truncated;		/* a parse limit cut the message */
+	bool	 limit_hit;		/* a rule hit its match limit */
+};
+
+/* Parser options; members are borrowed, never freed by the parser. */
+struct bounce_parser {
+	const char *const *local_hostnames;	/* our MTAs; none: hostname */
+	size_t	 nlocal_hostnames;
+	size_t	 max_parts;		/* MIME parts looked at */
+	size_t	 max_depth;		/* MIME nesting followed */
+	size_t	 max_recipients;	/* recipients reported */
+	struct ruleset *rules;		/* NULL: codes alone classify */
+};
+
+void	bounce_init(void);
+void	bounce_parser_init(struct bounce_parser *);
+int	bounce_parse(const struct bounce_parser *, const char *data,
+	    size_t len, struct bounce_result *);
+void	bounce_result_free(struct bounce_result *);
+const char *bounce_kind_name(enum bounce_kind);
+const char *bounce_mode_name(enum bounce_mode);
+
+#endif

@@ -1,0 +1,84 @@
+/*++
+ * NAME
+ *	bounce_int 3h
+ * SUMMARY
+ *	bounce parser internals, shared by the bounce*.c files
+ * DESCRIPTION
+ *	bounce.c turns the message into a struct bounce_msg: the decoded
+ *	top-level headers and the texts of the parts that matter (the
+ *	human-readable report, the delivery-status fields, the feedback
+ *	report, the headers of the returned message), all UTF-8 with LF
+ *	line endings. The format modules then add recipients to the result
+ *	with bounce_rcpt_add(); bounce.c classifies them at the end.
+ *--*/
+#ifndef BG_BOUNCE_INT_H
+#define BG_BOUNCE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "bounce.h"
+#include "buf.h"
+
+/* What the format modules look at; every member is owned. */
+struct bounce_msg {
+	const struct bounce_parser *p;
+	struct bounce_result *res;
+	char	*from;			/* address of From:, lower-cased */
+	char	*from_raw;		/* the whole From: header */
+	char	*to;			/* address of To:, lower-cased */
+	char	*subject;
+	char	*failed_rcpts;		/* X-Failed-Recipients: */
+	char	*auto_submitted;
+	bool	 autoreply_header;	/* X-Autoreply and friends */
+	bool	 auto_hint;		/* Precedence:, X-Auto-Response-... */
+	bool	 null_sender;		/* Return-Path: <> */
+	bool	 report_dsn;		/* multipart/report delivery-status */
+	struct buf body;		/* human-readable text */
+	struct buf html;		/* text of text/html, as a fallback */
+	struct buf dsn;			/* delivery-status fields */
+	bool	 has_dsn;
+	struct buf arf;			/* feedback-report fields */
+	bool	 has_arf;
+	struct buf orig;		/* returned message's headers */
+	bool	 has_orig;
+	size_t	 nparts;
+};
+
+/* bounce_mime.c */
+void	bounce_mime_collect(struct bounce_msg *, void *gmime_message);
+
+/* bounce_dsn.c */
+bool	bounce_dsn_looks_like(const char *);
+void	bounce_dsn_parse(struct bounce_msg *, const char *);
+
+/* bounce_text.c */
+void	bounce_text_parse(struct bounce_msg *);
+const char *bounce_text_cut(const char *);
+bool	bounce_text_is_ndr(const struct bounce_msg *);
+char   *bounce_text_block(const struct bounce_msg *, const char *addr);
+
+/* bounce_arf.c */
+void	bounce_arf_parse(struct bounce_msg *);
+
+/* bounce_auto.c */
+bool	bounce_auto_is_autoreply(const struct bounce_msg *);
+void	bounce_auto_parse(struct bounce_msg *);
+
+/* bounce_scan.c: text helpers */
+char   *bounce_scan_addr(const char *, size_t);
+const char *bounce_scan_next_addr(const char *, const char *, size_t *);
+bool	bounce_scan_status(const char *, char *, size_t);
+bool	bounce_scan_reply(const char *, char *, size_t);
+const char *bounce_scan_command(const char *);
+char   *bounce_scan_collapse(const char *, size_t, size_t);
+char   *bounce_scan_header(const char *, const char *);
+bool	bounce_scan_has_word(const char *, const char *);
+void	bounce_scan_append(struct buf *, const char *, size_t);
+
+/* bounce.c */
+struct bounce_rcpt *bounce_rcpt_add(struct bounce_msg *, const char *addr);
+struct bounce_rcpt *bounce_rcpt_find(struct bounce_msg *, const char *addr);
+bool	bounce_is_local_host(const struct bounce_parser *, const char *);
+
+#endif

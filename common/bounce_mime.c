@@ -1,0 +1,197 @@
+/*++
+ * NAME
+ *	bounce_mime 3
+ * SUMMARY
+ *	collect the parts of a bounce that matter, with GMime
+ * DESCRIPTION
+ *	bounce_mime_collect() walks the MIME tree of a parsed message and
+ *	fills the texts of struct bounce_msg: text/plain parts outside the
+ *	returned message become the human-readable report (text/html is
+ *	kept as a fallback), message/delivery-status and its variants the
+ *	DSN fields, message/feedback-report the ARF fields, and the headers
+ *	of a returned message/rfc822 or text/rfc822-headers part the
+ *	original headers. Transfer encodings are decoded and charsets
+ *	converted to UTF-8 by GMime.
+ *
+ *	The walk stops at the parser's max_parts and max_depth limits and
+ *	then sets the result's truncated flag.
+ * DIAGNOSTICS
+ *	None; unreadable parts are skipped.
+ *--*/
+#include <gmime/gmime.h>
+#include <string.h>
+
+#include "bounce_int.h"
+#include "util.h"
+
+#define MIME_MAX_TEXT	(256 * 1024)	/* per collected text */
+
+/* bounce_mime_raw - the decoded bytes of a leaf part */
+static void
+bounce_mime_raw(GMimePart *part, struct buf *out)
+{
+	GMimeDataWrapper *dw = g_mime_part_get_content(part);
+	GMimeStream *mem;
+	GByteArray *ba;
+
+	if (dw == NULL)
+		return;
+	mem = g_mime_stream_mem_new();
+	g_mime_data_wrapper_write_to_stream(dw, mem);
+	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	if (ba != NULL && out->len < MIME_MAX_TEXT)
+		bounce_scan_append(out, (const char *)ba->data, ba->len);
+	g_object_unref(mem);
+}
+
+/* bounce_mime_text - the UTF-8 text of a leaf part */
+static void
+bounce_mime_text(GMimeObject *obj, struct buf *out)
+{
+	char	*text;
+
+	if (out->len >= MIME_MAX_TEXT)
+		return;
+	if (!GMIME_IS_TEXT_PART(obj)) {
+		bounce_mime_raw(GMIME_PART(obj), out);
+		return;
+	}
+	text = g_mime_text_part_get_text(GMIME_TEXT_PART(obj));
+	if (text != NULL) {
+		if (out->len > 0)
+			buf_addch(out, '\n');
+		bounce_scan_append(out, text, strlen(text));
+		g_free(text);
+	}
+}
+
+/* bounce_mime_headers - the header block of an object as text */
+static void
+bounce_mime_headers(GMimeObject *obj, struct buf *out)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
+	int	 n = hl != NULL ? g_mime_header_list_get_count(hl) : 0;
+
+	for (int i = 0; i < n && out->len < MIME_MAX_TEXT; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+		const char *v = g_mime_header_get_value(h);
+
+		buf_printf(out, "%s: %s\n", g_mime_header_get_name(h),
+		    v != NULL ? v : "");
+	}
+}
+
+/* bounce_mime_is_dsn_type - the delivery-status types and misspellings */
+static bool
+bounce_mime_is_dsn_type(GMimeContentType *ct)
+{
+	const char *sub = g_mime_content_type_get_media_subtype(ct);
+
+	return sub != NULL && (strcasecmp(sub, "delivery-status") == 0 ||
+	    strcasecmp(sub, "global-delivery-status") == 0 ||
+	    strcasecmp(sub, "x-delivery-status") == 0);
+}
+
+/* bounce_mime_leaf - file one leaf part under what it is */
+static void
+bounce_mime_leaf(struct bounce_msg *m, GMimeObject *obj)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+
+	if (ct == NULL || !GMIME_IS_PART(obj))
+		return;
+	if (bounce_mime_is_dsn_type(ct)) {
+		bounce_mime_text(obj, &m->dsn);
+		buf_addstr(&m->dsn, "\n\n");
+		m->has_dsn = true;
+	} else if (g_mime_content_type_is_type(ct, "message", "feedback-report")) {
+		bounce_mime_text(obj, &m->arf);
+		m->has_arf = true;
+	} else if (g_mime_content_type_is_type(ct, "*", "rfc822-headers") ||
+	    g_mime_content_type_is_type(ct, "message", "global-headers")) {
+		if (!m->has_orig)
+			bounce_mime_text(obj, &m->orig);
+		m->has_orig = true;
+	} else if (g_mime_content_type_is_type(ct, "text", "html")) {
+		bounce_mime_text(obj, &m->html);
+	} else if (g_mime_content_type_is_type(ct, "text", "*")) {
+		bounce_mime_text(obj, &m->body);
+	}
+}
+
+static void bounce_mime_walk(struct bounce_msg *, GMimeObject *, size_t);
+
+/* bounce_mime_is_report - a returned message that is itself a report */
+static bool
+bounce_mime_is_report(struct bounce_msg *m, GMimeObject *top)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(top);
+
+	return !m->has_dsn && !m->has_arf && ct != NULL &&
+	    g_mime_content_type_is_type(ct, "multipart", "report");
+}
+
+/* bounce_mime_returned - the headers of a returned message */
+static void
+bounce_mime_returned(struct bounce_msg *m, GMimeObject *obj, size_t depth)
+{
+	GMimeMessage *sub = g_mime_message_part_get_message(
+	    GMIME_MESSAGE_PART(obj));
+	GMimeObject *top = sub != NULL ?
+	    g_mime_message_get_mime_part(sub) : NULL;
+
+	if (top != NULL && bounce_mime_is_report(m, top)) {
+		buf_reset(&m->body);
+		bounce_mime_walk(m, top, depth + 1);
+		return;
+	}
+	if (sub == NULL || m->has_orig)
+		return;
+	bounce_mime_headers(GMIME_OBJECT(sub), &m->orig);
+	m->has_orig = true;
+}
+
+/* bounce_mime_prologue - the text of a multipart without parts */
+static void
+bounce_mime_prologue(struct bounce_msg *m, GMimeMultipart *mp)
+{
+	const char *pro = g_mime_multipart_get_prologue(mp);
+
+	if (pro != NULL)
+		bounce_scan_append(&m->body, pro, strlen(pro));
+}
+
+/* bounce_mime_walk - visit a part and its children */
+static void
+bounce_mime_walk(struct bounce_msg *m, GMimeObject *obj, size_t depth)
+{
+	if (obj == NULL)
+		return;
+	if (++m->nparts > m->p->max_parts || depth > m->p->max_depth) {
+		m->res->truncated = true;
+		return;
+	}
+	if (GMIME_IS_MULTIPART(obj)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		int	 n = g_mime_multipart_get_count(mp);
+
+		for (int i = 0; i < n; i++)
+			bounce_mime_walk(m, g_mime_multipart_get_part(mp, i),
+			    depth + 1);
+		if (n == 0)
+			bounce_mime_prologue(m, mp);
+	} else if (GMIME_IS_MESSAGE_PART(obj)) {
+		bounce_mime_returned(m, obj, depth);
+	} else {
+		bounce_mime_leaf(m, obj);
+	}
+}
+
+/* bounce_mime_collect - fill the texts of a bounce_msg */
+void
+bounce_mime_collect(struct bounce_msg *m, void *gmime_message)
+{
+	GMimeMessage *msg = gmime_message;
+
+	bounce_mime_walk(m, g_mime_message_get_mime_part(msg), 0);
+}

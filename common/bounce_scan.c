@@ -1,0 +1,298 @@
+/*++
+ * NAME
+ *	bounce_scan 3
+ * SUMMARY
+ *	small text scanners for the bounce parser
+ * DESCRIPTION
+ *	Hand-written scanners for what every bounce format needs: e-mail
+ *	addresses in running text, RFC 3463 status codes, SMTP reply
+ *	codes, the SMTP command that was refused, header fields in a block
+ *	of header text, and whitespace folding. They are plain loops, not
+ *	regular expressions, because they run over every message.
+ *
+ *	Functions returning char * return memory the caller frees, or
+ *	NULL when there is nothing to return.
+ * DIAGNOSTICS
+ *	None.
+ *--*/
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bounce_int.h"
+#include "util.h"
+
+#define SCAN_MAX_ADDR	320
+
+/* bounce_scan_append - append text with LF line endings */
+void
+bounce_scan_append(struct buf *b, const char *s, size_t n)
+{
+	const char *end = s + n;
+
+	while (s < end) {
+		const char *cr = memchr(s, '\r', (size_t)(end - s));
+
+		if (cr == NULL) {
+			buf_add(b, s, (size_t)(end - s));
+			break;
+		}
+		buf_add(b, s, (size_t)(cr - s));
+		if (cr + 1 == end || cr[1] != '\n')
+			buf_addch(b, '\n');
+		s = cr + 1;
+	}
+	if (b->data == NULL)
+		buf_addstr(b, "");
+}
+
+/* bounce_scan_is_local - a character of an unquoted local part */
+static bool
+bounce_scan_is_local(int c)
+{
+	return isalnum(c) || (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~.", c)) ||
+	    c >= 0x80;
+}
+
+/* bounce_scan_is_domain - a character of a domain name */
+static bool
+bounce_scan_is_domain(int c)
+{
+	return isalnum(c) || c == '-' || c == '.' || c == '_';
+}
+
+/* bounce_scan_addr_at - the address around the '@' at "at", if any */
+static const char *
+bounce_scan_addr_at(const char *start, const char *at, size_t *len)
+{
+	const char *l = at, *r = at + 1;
+	bool	 dot = false;
+
+	while (l > start && bounce_scan_is_local((unsigned char)l[-1]))
+		l--;
+	while (l < at && (*l == '.' || *l == '/' || *l == '='))
+		l++;
+	while (bounce_scan_is_domain((unsigned char)*r))
+		dot |= *r++ == '.';
+	while (r > at + 1 && (r[-1] == '.' || r[-1] == '-'))
+		r--;
+	if (l == at || r == at + 1 || at[1] == '.' || at[1] == '-' ||
+	    (size_t)(r - l) > SCAN_MAX_ADDR || at[-1] == '.')
+		return NULL;
+	if (!dot && strncmp(at + 1, "localhost", 9) != 0)
+		return NULL;
+	*len = (size_t)(r - l);
+	return l;
+}
+
+/* bounce_scan_next_addr - the next address in [s, end), or NULL */
+const char *
+bounce_scan_next_addr(const char *s, const char *end, size_t *len)
+{
+	const char *start = s;
+
+	while (s < end) {
+		const char *at = memchr(s, '@', (size_t)(end - s));
+		const char *a;
+
+		if (at == NULL)
+			return NULL;
+		if ((a = bounce_scan_addr_at(start, at, len)) != NULL)
+			return a;
+		s = at + 1;
+	}
+	return NULL;
+}
+
+/* bounce_scan_addr - a lower-cased address from a field value */
+char *
+bounce_scan_addr(const char *s, size_t n)
+{
+	const char *a, *semi = memchr(s, ';', n);
+	char	*out;
+	size_t	 len;
+
+	if (semi != NULL && memchr(s, '@', (size_t)(semi - s)) == NULL) {
+		n -= (size_t)(semi + 1 - s);
+		s = semi + 1;
+	}
+	if ((a = bounce_scan_next_addr(s, s + n, &len)) == NULL)
+		return NULL;
+	out = xstrndup(a, len);
+	bg_lowercase(out);
+	return out;
+}
+
+/* bounce_scan_status_at - an RFC 3463 code starting at p; its length */
+static size_t
+bounce_scan_status_at(const char *base, const char *p)
+{
+	const char *q = p + 2;
+	size_t	 n;
+
+	if ((*p != '2' && *p != '4' && *p != '5') || p[1] != '.')
+		return 0;
+	if (p > base && (isalnum((unsigned char)p[-1]) || p[-1] == '.' ||
+	    p[-1] == '-' || p[-1] == '/'))
+		return 0;
+	if (!isdigit((unsigned char)q[0]) || q[0] > '7' || q[1] != '.')
+		return 0;
+	q += 2;
+	for (n = 0; n < 3 && isdigit((unsigned char)q[n]); n++)
+		;
+	if (n == 0 || isdigit((unsigned char)q[n]) || isalpha((unsigned char)q[n]) ||
+	    (q[n] == '.' && isdigit((unsigned char)q[n + 1])))
+		return 0;
+	return (size_t)(q + n - p);
+}
+
+/* bounce_scan_status - the first status code in a text */
+bool
+bounce_scan_status(const char *s, char *out, size_t size)
+{
+	for (const char *p = s; p != NULL && *p != '\0'; p++) {
+		size_t	 n;
+
+		p += strcspn(p, "245");
+		if (*p == '\0')
+			break;
+		if ((n = bounce_scan_status_at(s, p)) > 0 && n < size) {
+			memcpy(out, p, n);
+			out[n] = '\0';
+			return true;
+		}
+	}
+	return false;
+}
+
+/* bounce_scan_reply_at - a reply code token at p */
+static bool
+bounce_scan_reply_at(const char *base, const char *p, const char *classes)
+{
+	if (strchr(classes, *p) == NULL || !isdigit((unsigned char)p[1]) ||
+	    !isdigit((unsigned char)p[2]) || p[1] > '5')
+		return false;
+	if (p > base && !strchr(" \t\n(:<\"'[=", p[-1]))
+		return false;
+	return p[3] == ' ' || p[3] == '-' || p[3] == '\0' || p[3] == '\n' ||
+	    p[3] == ',' || p[3] == ')' || p[3] == '\t';
+}
+
+/* bounce_scan_reply_in - the first reply code of the given classes */
+static bool
+bounce_scan_reply_in(const char *s, const char *classes, char *out)
+{
+	for (const char *p = s; *p != '\0'; p++) {
+		p += strcspn(p, classes);
+		if (*p == '\0')
+			break;
+		if (bounce_scan_reply_at(s, p, classes)) {
+			memcpy(out, p, 3);
+			out[3] = '\0';
+			return true;
+		}
+	}
+	return false;
+}
+
+/* bounce_scan_reply - the SMTP reply code of a diagnostic text */
+bool
+bounce_scan_reply(const char *s, char *out, size_t size)
+{
+	if (size < 4)
+		return false;
+	return bounce_scan_reply_in(s, "45", out) ||
+	    bounce_scan_reply_in(s, "2", out);
+}
+
+/* bounce_scan_command - the SMTP command a diagnostic says was refused */
+const char *
+bounce_scan_command(const char *s)
+{
+	static const char *const data[] = { "end of data", "after data",
+	    "final data", "reply to data", ">>> data", "data command",
+	    "our data", "end of message", NULL };
+	static const char *const rcpt[] = { "rcpt to", ">>> rcpt",
+	    "after rcpt", "rcpt command", NULL };
+	static const char *const mail[] = { "mail from", ">>> mail",
+	    "after mail", NULL };
+
+	for (int i = 0; data[i] != NULL; i++)
+		if (strcasestr(s, data[i]) != NULL)
+			return "DATA";
+	for (int i = 0; rcpt[i] != NULL; i++)
+		if (strcasestr(s, rcpt[i]) != NULL)
+			return "RCPT";
+	for (int i = 0; mail[i] != NULL; i++)
+		if (strcasestr(s, mail[i]) != NULL)
+			return "MAIL";
+	return NULL;
+}
+
+/* bounce_scan_collapse - text with white space runs made one space */
+char *
+bounce_scan_collapse(const char *s, size_t n, size_t max)
+{
+	char	*out = xmalloc(n + 1), *o = out;
+	bool	 space = true;
+
+	for (size_t i = 0; i < n && (size_t)(o - out) < max; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (isspace(c)) {
+			if (!space)
+				*o++ = ' ';
+			space = true;
+		} else {
+			*o++ = (char)c;
+			space = false;
+		}
+	}
+	while (o > out && o[-1] == ' ')
+		o--;
+	while (o > out && (size_t)(o - out) >= max &&
+	    ((unsigned char)o[-1] & 0xC0) == 0x80)
+		o--;
+	*o = '\0';
+	if (o == out) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* bounce_scan_header - the unfolded value of a header in header text */
+char *
+bounce_scan_header(const char *text, const char *name)
+{
+	size_t	 nlen = strlen(name);
+	const char *p = text;
+
+	while (p != NULL && *p != '\0' && *p != '\n') {
+		const char *eol = strchr(p, '\n');
+
+		if (strncasecmp(p, name, nlen) == 0 && p[nlen] == ':') {
+			const char *v = p + nlen + 1, *end = eol;
+
+			while (end != NULL && (end[1] == ' ' || end[1] == '\t'))
+				end = strchr(end + 1, '\n');
+			if (end == NULL)
+				end = v + strlen(v);
+			return bounce_scan_collapse(v, (size_t)(end - v), 4096);
+		}
+		if (eol == NULL)
+			break;
+		p = eol + 1;
+	}
+	return NULL;
+}
+
+/* bounce_scan_has_word - a caseless substring test */
+bool
+bounce_scan_has_word(const char *s, const char *word)
+{
+	return s != NULL && strcasestr(s, word) != NULL;
+}

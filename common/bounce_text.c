@@ -1,0 +1,333 @@
+/*++
+ * NAME
+ *	bounce_text 3
+ * SUMMARY
+ *	free-text non-delivery reports
+ * DESCRIPTION
+ *	Exim, qmail, Sendmail, Exchange, Gmail, Yahoo, Lotus Notes,
+ *	Courier and many others write their reports as prose. They share
+ *	a shape: some explanation, the failed addresses each followed (or
+ *	preceded on the same line) by the remote server's answer, then a
+ *	marker line and a copy of the returned message.
+ *
+ *	bounce_text_is_ndr() decides from the headers whether a message
+ *	is such a report (X-Failed-Recipients, a MAILER-DAEMON or
+ *	postmaster sender, a null Return-Path, a delivery-failure subject).
+ *	bounce_text_cut() finds where the returned message starts.
+ *	bounce_text_parse() adds the failed recipients: those listed in
+ *	X-Failed-Recipients, else the addresses named in the report that
+ *	are neither the sender nor a mail system address, else the
+ *	recipient of the returned message. bounce_text_block() returns a
+ *	recipient's diagnostic: the report text from the line naming it to
+ *	the line naming the next recipient.
+ * DIAGNOSTICS
+ *	None.
+ *--*/
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bounce_int.h"
+#include "util.h"
+
+#define TEXT_MAX_BLOCK	2000
+
+/* Words of a marker line before a returned message. */
+static const char *const text_cut_words[] = {
+	"original message", "copy of", "returned message", "message header",
+	"headers of", "original-message", "undelivered message", "rfc822",
+	"below this line", "message text", "body of", "returned mail",
+	"message follows", "original mail", "unsent message",
+	"headers follow", "original text", "message was", NULL
+};
+
+/* Subject words of delivery failure reports. */
+static const char *const text_subject_words[] = {
+	"undeliver", "deliver", "failure", "failed", "returned", "rejected",
+	"bounce", "not be sent", "could not send", "nondeliver",
+	"non-deliver", "error", "unable to", "mail system", "problem",
+	"delayed", "warning", "postmaster", "notification", NULL
+};
+
+/* Words of the From: of mail systems. */
+static const char *const text_from_words[] = {
+	"mailer-daemon", "postmaster", "post_master", "mail delivery",
+	"mail administrator", "mail system", "mailerdaemon", NULL
+};
+
+/* Local parts of mail system addresses, never failed recipients. */
+static const char *const text_system_locals[] = {
+	"mailer-daemon", "postmaster", "mailerdaemon", "mail-daemon",
+	"mdaemon", NULL
+};
+
+/* bounce_text_is_marker - a line that introduces the returned message */
+static bool
+bounce_text_is_marker(const char *line, size_t n)
+{
+	char	 buf[160];
+	size_t	 k = n < sizeof(buf) - 1 ? n : sizeof(buf) - 1;
+
+	memcpy(buf, line, k);
+	buf[k] = '\0';
+	if (strncasecmp(buf, "Content-Type: message/rfc822", 28) == 0 ||
+	    strncasecmp(buf, "Original message follows", 24) == 0 ||
+	    strncasecmp(buf, "Message headers follow", 22) == 0)
+		return true;
+	if (strchr("-=_*", buf[0]) == NULL || buf[1] != buf[0])
+		return false;
+	for (int i = 0; text_cut_words[i] != NULL; i++)
+		if (strcasestr(buf, text_cut_words[i]) != NULL)
+			return true;
+	return false;
+}
+
+/* bounce_text_cut - where the returned message starts in a report */
+const char *
+bounce_text_cut(const char *text)
+{
+	const char *p = text;
+
+	while (*p != '\0') {
+		const char *eol = strchr(p, '\n');
+		size_t	 n = eol != NULL ? (size_t)(eol - p) : strlen(p);
+		const char *t = p + strspn(p, " \t");
+
+		if (t < p + n && bounce_text_is_marker(t, n - (size_t)(t - p)))
+			return p;
+		if (eol == NULL)
+			return p + n;
+		p = eol + 1;
+	}
+	return p;
+}
+
+/* bounce_text_is_system - a mail system address */
+static bool
+bounce_text_is_system(const char *addr)
+{
+	for (int i = 0; text_system_locals[i] != NULL; i++) {
+		size_t	 n = strlen(text_system_locals[i]);
+
+		if (strncasecmp(addr, text_system_locals[i], n) == 0 &&
+		    addr[n] == '@')
+			return true;
+	}
+	return false;
+}
+
+/* bounce_text_is_ndr - the headers say this is a delivery report */
+bool
+bounce_text_is_ndr(const struct bounce_msg *m)
+{
+	if (m->failed_rcpts != NULL || m->report_dsn)
+		return true;
+	if (m->from != NULL && bounce_text_is_system(m->from))
+		return true;
+	for (int i = 0; m->from_raw != NULL && text_from_words[i] != NULL; i++)
+		if (strcasestr(m->from_raw, text_from_words[i]) != NULL)
+			return true;
+	if (m->subject == NULL || !m->null_sender)
+		return false;
+	for (int i = 0; text_subject_words[i] != NULL; i++)
+		if (strcasestr(m->subject, text_subject_words[i]) != NULL)
+			return true;
+	return false;
+}
+
+/* bounce_text_line_start - the start of the line holding p */
+static const char *
+bounce_text_line_start(const char *text, const char *p)
+{
+	while (p > text && p[-1] != '\n')
+		p--;
+	return p;
+}
+
+/* bounce_text_header_line - a line of a header that names no recipient */
+static bool
+bounce_text_header_line(const char *line)
+{
+	static const char *const names[] = { "message-id:", "in-reply-to:",
+	    "references:", "from:", "reply-to:", "return-path:", "sender:",
+	    "received:", "x-", "envelope-from", "by ", "id ", NULL };
+
+	line += strspn(line, " \t>");
+	for (int i = 0; names[i] != NULL; i++)
+		if (strncasecmp(line, names[i], strlen(names[i])) == 0)
+			return true;
+	return false;
+}
+
+/* bounce_text_is_sender_ctx - the address follows "MAIL FROM:" */
+static bool
+bounce_text_is_sender_ctx(const char *text, const char *a)
+{
+	const char *p = a;
+
+	while (p > text && (p[-1] == '<' || p[-1] == ' ' || p[-1] == ':'))
+		p--;
+	return (size_t)(p - text) >= 4 && strncasecmp(p - 4, "from", 4) == 0;
+}
+
+/* bounce_text_excluded - an address that is not a failed recipient */
+static bool
+bounce_text_excluded(const struct bounce_msg *m, const char *addr,
+    const char *orig_from)
+{
+	return bounce_text_is_system(addr) ||
+	    (m->to != NULL && strcmp(addr, m->to) == 0) ||
+	    (m->from != NULL && strcmp(addr, m->from) == 0) ||
+	    (orig_from != NULL && strcmp(addr, orig_from) == 0);
+}
+
+/* bounce_text_add - add one recipient found in the text */
+static void
+bounce_text_add(struct bounce_msg *m, const char *addr)
+{
+	if (bounce_rcpt_find(m, addr) == NULL &&
+	    bounce_rcpt_add(m, addr) != NULL)
+		m->res->kind = BOUNCE_NDR;
+}
+
+/* bounce_text_is_strong - the address starts its line, as lists do */
+static bool
+bounce_text_is_strong(const char *line, const char *a)
+{
+	for (; line < a; line++)
+		if (strchr(" \t<\"'-*>:", *line) == NULL)
+			return false;
+	return true;
+}
+
+/* bounce_text_scan_pass - add strong or weak candidates; how many */
+static size_t
+bounce_text_scan_pass(struct bounce_msg *m, const char *text,
+    const char *end, const char *orig_from, bool strong)
+{
+	const char *p = text, *a;
+	size_t	 len, n = 0;
+
+	while ((a = bounce_scan_next_addr(p, end, &len)) != NULL) {
+		const char *line = bounce_text_line_start(text, a);
+		char	*addr = xstrndup(a, len);
+
+		bg_lowercase(addr);
+		if (bounce_text_is_system(addr) ||
+		    bounce_text_is_strong(line, a) != strong)
+			;
+		else if (strong || (!bounce_text_excluded(m, addr, orig_from) &&
+		    !bounce_text_header_line(line) &&
+		    !bounce_text_is_sender_ctx(text, a))) {
+			bounce_text_add(m, addr);
+			n++;
+		}
+		free(addr);
+		p = a + len;
+	}
+	return n;
+}
+
+/* bounce_text_scan - add the recipients named in the report text */
+static void
+bounce_text_scan(struct bounce_msg *m, const char *text, const char *end,
+    const char *orig_from)
+{
+	if (bounce_text_scan_pass(m, text, end, orig_from, true) == 0)
+		(void)bounce_text_scan_pass(m, text, end, orig_from, false);
+}
+
+/* bounce_text_list - add the addresses of a header value list */
+static void
+bounce_text_list(struct bounce_msg *m, const char *list)
+{
+	const char *p = list, *a, *end = list + strlen(list);
+	size_t	 len;
+
+	while ((a = bounce_scan_next_addr(p, end, &len)) != NULL) {
+		char	*addr = xstrndup(a, len);
+
+		bg_lowercase(addr);
+		bounce_text_add(m, addr);
+		free(addr);
+		p = a + len;
+	}
+}
+
+/* bounce_text_orig - an address header of the returned message */
+static char *
+bounce_text_orig(const struct bounce_msg *m, const char *name)
+{
+	char	*v, *a;
+
+	if (!m->has_orig || (v = bounce_scan_header(m->orig.data, name)) == NULL)
+		return NULL;
+	a = bounce_scan_addr(v, strlen(v));
+	free(v);
+	return a;
+}
+
+/* bounce_text_parse - the failed recipients of a free-text report */
+void
+bounce_text_parse(struct bounce_msg *m)
+{
+	const char *text = m->body.len > 0 ? m->body.data : "";
+	char	*orig_from = bounce_text_orig(m, "From");
+
+	if (m->failed_rcpts != NULL)
+		bounce_text_list(m, m->failed_rcpts);
+	if (m->res->nrcpt == 0)
+		bounce_text_scan(m, text, bounce_text_cut(text), orig_from);
+	if (m->res->nrcpt == 0) {
+		char	*to = bounce_text_orig(m, "To");
+
+		if (to != NULL)
+			bounce_text_add(m, to);
+		free(to);
+	}
+	free(orig_from);
+}
+
+/* bounce_text_next_rcpt - the next line naming another recipient */
+static const char *
+bounce_text_next_rcpt(const struct bounce_msg *m, const char *from,
+    const char *end, const char *self)
+{
+	const char *best = end;
+
+	for (size_t i = 0; i < m->res->nrcpt; i++) {
+		const char *r = m->res->rcpt[i].recipient, *hit;
+
+		if (r == NULL || strcmp(r, self) == 0)
+			continue;
+		hit = strcasestr(from, r);
+		if (hit != NULL && hit < best)
+			best = bounce_text_line_start(from, hit);
+	}
+	return best;
+}
+
+/* bounce_text_block - a recipient's part of the report, or NULL */
+char *
+bounce_text_block(const struct bounce_msg *m, const char *addr)
+{
+	const char *text = m->body.len > 0 ? m->body.data : NULL;
+	const char *end, *start, *stop;
+
+	if (text == NULL)
+		return NULL;
+	end = bounce_text_cut(text);
+	start = addr != NULL ? strcasestr(text, addr) : NULL;
+	if (start == NULL || start >= end)
+		return bounce_scan_collapse(text, (size_t)(end - text),
+		    TEXT_MAX_BLOCK);
+	start = bounce_text_line_start(text, start);
+	stop = bounce_text_next_rcpt(m, start + 1, end, addr);
+	if (stop <= start)
+		stop = end;
+	return bounce_scan_collapse(start, (size_t)(stop - start),
+	    TEXT_MAX_BLOCK);
+}

@@ -1,0 +1,44 @@
+/*++
+ * NAME
+ *	classify 3h
+ * SUMMARY
+ *	bounce reasons from status codes, reply codes and rules
+ * DESCRIPTION
+ *	classify() gives a failed recipient its reason: the RFC 3463
+ *	status code and the SMTP reply code give a first answer, then the
+ *	text rules (rules.h) refine or override it. The result says which
+ *	rule decided, if any; its strings point into the ruleset.
+ *--*/
+#ifndef BG_CLASSIFY_H
+#define BG_CLASSIFY_H
+
+#include <stdbool.h>
+
+#include "reason.h"
+#include "rules.h"
+
+/* What is known about one recipient; NULL members are absent. */
+struct classify_input {
+	const char *status;		/* "5.1.1" */
+	const char *reply_code;		/* "550" */
+	const char *action;		/* "failed", "delayed", ... */
+	const char *command;		/* SMTP command that failed: "RCPT" */
+	const char *diagnostic;		/* the remote server's text */
+	const char *subject;		/* the bounce's Subject: */
+	const char *body;		/* the human-readable NDR text */
+};
+
+struct classify_result {
+	enum reason reason;
+	bool	 hard;
+	const char *rule_file;		/* NULL when no rule decided */
+	unsigned rule_line;
+	bool	 limit_hit;		/* a rule hit its match limit */
+};
+
+enum reason classify_status(const char *status);
+enum reason classify_reply_code(const char *reply_code);
+void	classify(struct ruleset *, const struct classify_input *,
+	    struct classify_result *);
+
+#endif

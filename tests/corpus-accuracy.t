@@ -1,0 +1,123 @@
+#!/usr/bin/perl
+# corpus-accuracy.t - the parser's accuracy over the Sisimai corpus.
+#
+# Runs "bounceguard parse --json" over ${BG_CORPUS:-$BG_SRC/../shared/corpus}
+# /sisimai/emails and compares with expected.jsonl: recipient, hard,
+# reason and status (only where the label carries a real status code, not
+# one of Sisimai's X.0.9NN pseudo-codes), and no output for messages the
+# labels record no bounced recipient for. Prints the figures; fails when
+# one is under its target. Skips when the corpus is absent.
+# BG_VERBOSE=1 lists every mismatch.
+use strict;
+use warnings;
+use JSON::PP;
+use File::Temp qw(tempdir);
+
+my $src = $ENV{BG_SRC} // '.';
+my $build = $ENV{BG_BUILD} // "$src/build";
+my $corpus = ($ENV{BG_CORPUS} // "$src/../shared/corpus") . "/sisimai";
+my %target = (recipient => 98, hard => 98, reason => 95, status => 98);
+
+unless (-f "$corpus/expected.jsonl" && -d "$corpus/emails") {
+	print "1..0 # SKIP corpus not found at $corpus\n";
+	exit 0;
+}
+
+my $tmp = tempdir(CLEANUP => 1);
+open(my $cf, '>', "$tmp/bounceguard.conf") or die "$tmp: $!";
+print $cf "shipped_rules_dir = $src/rules\nrules_dir = $tmp/none\n";
+close($cf);
+
+my $json = JSON::PP->new;
+my (%exp, %nonbounce, %got);
+open(my $ef, '<', "$corpus/expected.jsonl") or die "expected.jsonl: $!";
+while (<$ef>) {
+	my $e = $json->decode($_);
+	if ($e->{index} == 0) { $nonbounce{$e->{file}} = 1; next }
+	push @{ $exp{$e->{file}} }, $e;
+}
+close($ef);
+
+open(my $out, '-|', "$build/bounceguard", '-c', "$tmp/bounceguard.conf",
+    'parse', '--json', "$corpus/emails") or die "bounceguard: $!";
+while (<$out>) {
+	my $r = $json->decode($_);
+	(my $f = $r->{file}) =~ s{.*/}{};
+	push @{ $got{$f} }, $r;
+}
+close($out);
+
+my %n = map { $_ => 0 } qw(recipient hard reason status);
+my %total = %n;
+my @miss;
+
+# real_status - a label status that is not a Sisimai pseudo-code
+sub real_status {
+	my ($s) = @_;
+	return 0 unless defined $s;
+	my ($c, $sub, $det) = split /\./, $s;
+	return $sub ne '0' || $det < 900;
+}
+
+sub fmt { defined $_[0] ? $_[0] : 'null' }
+
+for my $file (sort keys %exp) {
+	my @e = @{ $exp{$file} };
+	my @g = @{ $got{$file} // [] };
+	for my $e (@e) {
+		my $g;
+		if (defined $e->{recipient}) {
+			($g) = grep { ($_->{recipient} // '') eq $e->{recipient} } @g;
+		} else {
+			$g = $g[$e->{index} - 1];
+		}
+		$total{$_}++ for qw(recipient hard reason);
+		my $rs = real_status($e->{status});
+		$total{status}++ if $rs;
+		unless ($g) {
+			push @miss, "$file: recipient " . fmt($e->{recipient}) .
+			    " not found (got " . join(',', map { fmt($_->{recipient}) } @g) . ")";
+			next;
+		}
+		$n{recipient}++;
+		$n{hard}++ if ($g->{hard} ? 1 : 0) == ($e->{hard} ? 1 : 0);
+		if ($g->{reason} eq ($e->{reason} // '')) {
+			$n{reason}++;
+		} else {
+			push @miss, "$file: reason got $g->{reason} want " .
+			    fmt($e->{reason}) . " (status " . fmt($g->{status}) .
+			    " rule " . fmt($g->{rule}) . ") " .
+			    substr(fmt($g->{diagnostic}), 0, 160);
+		}
+		if ($rs) {
+			if (fmt($g->{status}) eq $e->{status}) {
+				$n{status}++;
+			} else {
+				push @miss, "$file: status got " . fmt($g->{status}) .
+				    " want $e->{status}";
+			}
+		}
+	}
+}
+my $quiet = 0;
+for my $file (sort keys %nonbounce) {
+	if (@{ $got{$file} // [] }) {
+		push @miss, "$file: not a bounce, got output";
+	} else {
+		$quiet++;
+	}
+}
+
+print "1..5\n";
+for my $k (qw(recipient hard reason status)) {
+	my $pct = $total{$k} ? 100 * $n{$k} / $total{$k} : 0;
+	printf "%s %d - %s correct: %d/%d = %.1f%% (target %d%%)\n",
+	    $pct >= $target{$k} ? 'ok' : 'not ok',
+	    { recipient => 1, hard => 2, reason => 3, status => 4 }->{$k},
+	    $k, $n{$k}, $total{$k}, $pct, $target{$k};
+}
+printf "%s 5 - no output for non-bounces: %d/%d\n",
+    $quiet == keys %nonbounce ? 'ok' : 'not ok', $quiet, scalar keys %nonbounce;
+if ($ENV{BG_VERBOSE}) {
+	print "# $_\n" for @miss;
+}
