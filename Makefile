@@ -43,7 +43,7 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(SAN_FLAGS) -Icommon \
 	-DBG_SYSCONFDIR='"$(SYSCONFDIR)"' -DBG_STATEDIR='"$(STATEDIR)"' \
 	-DBG_RULESDIR='"$(DATADIR)/rules"'
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
-LIBS    = $(GMIME_LIBS) $(PCRE2_LIBS) $(DB_LIBS)
+LIBS    = $(GMIME_LIBS) $(PCRE2_LIBS) $(DB_LIBS) -lpthread
 
 COMMON_SRC := $(filter-out common/test-%.c,$(wildcard common/*.c))
 COMMON_OBJ := $(COMMON_SRC:%.c=$(O)/%.o)

@@ -12,6 +12,13 @@
  *
  *	store_close() takes a checkpoint when this process wrote anything,
  *	so that recovery after a crash has little log to replay.
+ *
+ *	Berkeley DB checks lock timeouts only when its deadlock detector
+ *	runs, and a process waiting for a lock does not run it again by
+ *	itself: without help, a waiter stays blocked until the holder lets
+ *	go, however long that is. Each open store therefore has a small
+ *	watchdog thread that runs the detector in DB_LOCK_EXPIRE mode a few
+ *	times a second, so that store_lock_timeout is really enforced.
  * DIAGNOSTICS
  *	Errors name the store directory and what failed; Berkeley DB's own
  *	explanation is appended when it gave one.
@@ -289,6 +296,60 @@ store_check_dir(struct store *st)
 	return STORE_OK;
 }
 
+/* store_watchdog - run the expiry detector until told to stop */
+static void *
+store_watchdog(void *arg)
+{
+	struct store *st = arg;
+	long long period_ms = st->opts.lock_timeout * 1000 / 4;
+	struct timespec ts;
+
+	if (period_ms > 250)
+		period_ms = 250;
+	pthread_mutex_lock(&st->wd_mtx);
+	while (!st->wd_stop) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += (period_ms % 1000) * 1000000;
+		ts.tv_sec += period_ms / 1000 + ts.tv_nsec / 1000000000;
+		ts.tv_nsec %= 1000000000;
+		pthread_cond_timedwait(&st->wd_cond, &st->wd_mtx, &ts);
+		if (!st->wd_stop)
+			(void)st->env->lock_detect(st->env, 0, DB_LOCK_EXPIRE,
+			    NULL);
+	}
+	pthread_mutex_unlock(&st->wd_mtx);
+	return NULL;
+}
+
+/* store_watchdog_start - start the lock-expiry thread */
+static int
+store_watchdog_start(struct store *st)
+{
+	pthread_mutex_init(&st->wd_mtx, NULL);
+	pthread_cond_init(&st->wd_cond, NULL);
+	if (pthread_create(&st->watchdog, NULL, store_watchdog, st) != 0)
+		return store_fail(st, errno ? errno : EAGAIN,
+		    "start lock watchdog", NULL);
+	st->wd_running = true;
+	return STORE_OK;
+}
+
+/* store_watchdog_stop - stop and join the lock-expiry thread */
+static void
+store_watchdog_stop(struct store *st)
+{
+	if (!st->wd_running)
+		return;
+	pthread_mutex_lock(&st->wd_mtx);
+	st->wd_stop = true;
+	pthread_cond_signal(&st->wd_cond);
+	pthread_mutex_unlock(&st->wd_mtx);
+	pthread_join(st->watchdog, NULL);
+	pthread_mutex_destroy(&st->wd_mtx);
+	pthread_cond_destroy(&st->wd_cond);
+	st->wd_running = false;
+}
+
 /* store_open - open the store in a directory */
 int
 store_open(struct store **out, const char *dir, const struct store_opts *opts,
@@ -315,7 +376,8 @@ store_open(struct store **out, const char *dir, const struct store_opts *opts,
 		goto fail;
 	}
 	if ((rc = store_open_dbs(st)) != STORE_OK ||
-	    (rc = store_check_schema(st)) != STORE_OK)
+	    (rc = store_check_schema(st)) != STORE_OK ||
+	    (rc = store_watchdog_start(st)) != STORE_OK)
 		goto fail;
 	*out = st;
 	return STORE_OK;
@@ -340,6 +402,7 @@ store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
+	store_watchdog_stop(st);
 	if (st->wrote && st->env != NULL)
 		(void)store_checkpoint(st);
 	for (size_t i = 0; i < BG_ARRAY_SIZE(store_dbs); i++) {

@@ -10,6 +10,7 @@
 #define BG_STORE_INT_H
 
 #include <db.h>
+#include <pthread.h>
 
 #include "store.h"
 
@@ -29,6 +30,11 @@ struct store {
 	struct store_opts opts;
 	bool	 wrote;
 	int	 last_dbrc;		/* raw code of the last failure */
+	pthread_t watchdog;		/* expires timed-out lock waits */
+	pthread_mutex_t wd_mtx;
+	pthread_cond_t wd_cond;
+	bool	 wd_running;
+	bool	 wd_stop;
 	char	 dberr[512];		/* Berkeley DB's own last message */
 	char	 errmsg[1024];
 };
