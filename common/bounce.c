@@ -249,8 +249,12 @@ bounce_dispatch(struct bounce_msg *m)
 {
 	if (m->body.len == 0 && m->html.len > 0)
 		bounce_scan_append(&m->body, m->html.data, m->html.len);
-	if (m->has_arf) {
+	if (m->has_arf || bounce_arf_is_jmrp(m)) {
 		bounce_arf_parse(m);
+		return;
+	}
+	if (!m->has_dsn && bounce_ses_looks_like(m->body.data)) {
+		bounce_ses_parse(m);
 		return;
 	}
 	if (m->has_dsn)
@@ -285,6 +289,18 @@ bounce_codes(struct bounce_rcpt *r)
 		r->command = xstrdup(bounce_scan_command(r->diagnostic));
 }
 
+/* bounce_command_from_text - the refused command, from the report text */
+static void
+bounce_command_from_text(struct bounce_msg *m, struct bounce_rcpt *r)
+{
+	char	*block = bounce_text_block(m, r->recipient);
+	const char *cmd = block != NULL ? bounce_scan_command(block) : NULL;
+
+	if (cmd != NULL)
+		r->command = xstrdup(cmd);
+	free(block);
+}
+
 /* bounce_complete - fill a recipient's gaps from the report text */
 static void
 bounce_complete(struct bounce_msg *m, struct bounce_rcpt *r)
@@ -294,7 +310,11 @@ bounce_complete(struct bounce_msg *m, struct bounce_rcpt *r)
 		r->diagnostic = bounce_text_block(m, r->recipient);
 	if (r->diagnostic != NULL && strlen(r->diagnostic) > BOUNCE_MAX_DIAG)
 		r->diagnostic[BOUNCE_MAX_DIAG] = '\0';
+	if (r->diagnostic != NULL)
+		bounce_scan_unfold_reply(r->diagnostic);
 	bounce_codes(r);
+	if (r->command == NULL && m->res->kind == BOUNCE_DSN)
+		bounce_command_from_text(m, r);
 }
 
 /* bounce_classify - reason, hardness and rule of one recipient */

@@ -60,15 +60,30 @@ bounce_arf_add(struct bounce_msg *m, const char *v)
 	}
 }
 
+/* bounce_arf_is_jmrp - a Microsoft JMRP report (no feedback part) */
+bool
+bounce_arf_is_jmrp(const struct bounce_msg *m)
+{
+	char	*v = m->orig.data != NULL ?
+	    bounce_scan_header(m->orig.data, "X-HmXmrOriginalRecipient") : NULL;
+
+	free(v);
+	return v != NULL;
+}
+
 /* bounce_arf_parse - the complaining recipients of an ARF report */
 void
 bounce_arf_parse(struct bounce_msg *m)
 {
 	const char *arf = m->arf.len > 0 ? m->arf.data : "";
-	char	*type = bounce_scan_header(arf, "Feedback-Type");
+	char	*type = m->has_arf ? bounce_scan_header(arf, "Feedback-Type") :
+	    xstrdup("abuse");
 	char	*mta = bounce_scan_header(arf, "Reporting-MTA");
 
 	bounce_arf_each(m, arf, "Original-Rcpt-To", bounce_arf_add);
+	if (m->res->nrcpt == 0 && m->orig.data != NULL)
+		bounce_arf_each(m, m->orig.data, "X-HmXmrOriginalRecipient",
+		    bounce_arf_add);
 	if (m->res->nrcpt == 0 && m->orig.data != NULL)
 		bounce_arf_each(m, m->orig.data, "To", bounce_arf_add);
 	if (m->res->nrcpt == 0)

@@ -59,7 +59,12 @@ bool	bounce_text_is_ndr(const struct bounce_msg *);
 char   *bounce_text_block(const struct bounce_msg *, const char *addr);
 
 /* bounce_arf.c */
+bool	bounce_arf_is_jmrp(const struct bounce_msg *);
 void	bounce_arf_parse(struct bounce_msg *);
+
+/* bounce_ses.c */
+bool	bounce_ses_looks_like(const char *);
+void	bounce_ses_parse(struct bounce_msg *);
 
 /* bounce_auto.c */
 bool	bounce_auto_is_autoreply(const struct bounce_msg *);
@@ -72,6 +77,7 @@ bool	bounce_scan_status(const char *, char *, size_t);
 bool	bounce_scan_reply(const char *, char *, size_t);
 const char *bounce_scan_command(const char *);
 char   *bounce_scan_collapse(const char *, size_t, size_t);
+void	bounce_scan_unfold_reply(char *);
 char   *bounce_scan_header(const char *, const char *);
 bool	bounce_scan_has_word(const char *, const char *);
 void	bounce_scan_append(struct buf *, const char *, size_t);

@@ -64,16 +64,30 @@ bounce_scan_is_domain(int c)
 	return isalnum(c) || c == '-' || c == '.' || c == '_';
 }
 
+/* bounce_scan_quoted - the start of a quoted local part ending at at */
+static const char *
+bounce_scan_quoted(const char *start, const char *at)
+{
+	const char *q = at - 1;
+
+	while (q > start && q[-1] != '"' && q[-1] != '\n' && at - q < 64)
+		q--;
+	return q > start && q[-1] == '"' && q - 1 < at - 2 ? q - 1 : at;
+}
+
 /* bounce_scan_addr_at - the address around the '@' at "at", if any */
 static const char *
-bounce_scan_addr_at(const char *start, const char *at, size_t *len)
+bounce_scan_addr_at(const char *start, const char *at, size_t *len,
+    bool strict)
 {
 	const char *l = at, *r = at + 1;
-	bool	 dot = false;
+	bool	 dot = !strict;
 
+	if (at > start && at[-1] == '"')
+		l = bounce_scan_quoted(start, at);
 	while (l > start && bounce_scan_is_local((unsigned char)l[-1]))
 		l--;
-	while (l < at && (*l == '.' || *l == '/' || *l == '='))
+	while (l < at && *l == '.')
 		l++;
 	while (bounce_scan_is_domain((unsigned char)*r))
 		dot |= *r++ == '.';
@@ -88,9 +102,10 @@ bounce_scan_addr_at(const char *start, const char *at, size_t *len)
 	return l;
 }
 
-/* bounce_scan_next_addr - the next address in [s, end), or NULL */
-const char *
-bounce_scan_next_addr(const char *s, const char *end, size_t *len)
+/* bounce_scan_find_addr - the next address in [s, end), or NULL */
+static const char *
+bounce_scan_find_addr(const char *s, const char *end, size_t *len,
+    bool strict)
 {
 	const char *start = s;
 
@@ -100,11 +115,18 @@ bounce_scan_next_addr(const char *s, const char *end, size_t *len)
 
 		if (at == NULL)
 			return NULL;
-		if ((a = bounce_scan_addr_at(start, at, len)) != NULL)
+		if ((a = bounce_scan_addr_at(start, at, len, strict)) != NULL)
 			return a;
 		s = at + 1;
 	}
 	return NULL;
+}
+
+/* bounce_scan_next_addr - the next address in running text, or NULL */
+const char *
+bounce_scan_next_addr(const char *s, const char *end, size_t *len)
+{
+	return bounce_scan_find_addr(s, end, len, true);
 }
 
 /* bounce_scan_addr - a lower-cased address from a field value */
@@ -119,7 +141,7 @@ bounce_scan_addr(const char *s, size_t n)
 		n -= (size_t)(semi + 1 - s);
 		s = semi + 1;
 	}
-	if ((a = bounce_scan_next_addr(s, s + n, &len)) == NULL)
+	if ((a = bounce_scan_find_addr(s, s + n, &len, false)) == NULL)
 		return NULL;
 	out = xstrndup(a, len);
 	bg_lowercase(out);
@@ -208,28 +230,106 @@ bounce_scan_reply(const char *s, char *out, size_t size)
 	    bounce_scan_reply_in(s, "2", out);
 }
 
-/* bounce_scan_command - the SMTP command a diagnostic says was refused */
+/* Phrases naming the SMTP command a reply answered. */
+static const struct {
+	const char *phrase;
+	const char *command;
+} scan_commands[] = {
+	{ "end of data", "DATA" }, { "after data", "DATA" },
+	{ "final data", "DATA" }, { "reply to data", "DATA" },
+	{ ">>> data", "DATA" }, { "data command", "DATA" },
+	{ "our data", "DATA" }, { "command data", "DATA" },
+	{ "rcpt to", "RCPT" }, { ">>> rcpt", "RCPT" },
+	{ "after rcpt", "RCPT" }, { "rcpt command", "RCPT" },
+	{ "command rcpt", "RCPT" }, { "[rcpt_to]", "RCPT" },
+	{ "mail from", "MAIL" }, { ">>> mail", "MAIL" },
+	{ "after mail", "MAIL" }, { "[mail_from]", "MAIL" },
+};
+
+/* bounce_scan_first_error - where the first 4xx or 5xx reply is */
+static const char *
+bounce_scan_first_error(const char *s)
+{
+	for (const char *p = s; *p != '\0'; p++) {
+		p += strcspn(p, "45");
+		if (*p == '\0')
+			break;
+		if (bounce_scan_reply_at(s, p, "45"))
+			return p;
+	}
+	return NULL;
+}
+
+/* bounce_scan_command - the SMTP command a diagnostic says was refused:
+   the last one named before the first error reply, else the first one
+   named after it ("in reply to end of DATA command") */
 const char *
 bounce_scan_command(const char *s)
 {
-	static const char *const data[] = { "end of data", "after data",
-	    "final data", "reply to data", ">>> data", "data command",
-	    "our data", "end of message", NULL };
-	static const char *const rcpt[] = { "rcpt to", ">>> rcpt",
-	    "after rcpt", "rcpt command", NULL };
-	static const char *const mail[] = { "mail from", ">>> mail",
-	    "after mail", NULL };
+	const char *err = bounce_scan_first_error(s);
+	const char *before = NULL, *after = NULL, *bpos = NULL, *apos = NULL;
 
-	for (int i = 0; data[i] != NULL; i++)
-		if (strcasestr(s, data[i]) != NULL)
-			return "DATA";
-	for (int i = 0; rcpt[i] != NULL; i++)
-		if (strcasestr(s, rcpt[i]) != NULL)
-			return "RCPT";
-	for (int i = 0; mail[i] != NULL; i++)
-		if (strcasestr(s, mail[i]) != NULL)
-			return "MAIL";
-	return NULL;
+	for (size_t i = 0; i < BG_ARRAY_SIZE(scan_commands); i++) {
+		const char *p = strcasestr(s, scan_commands[i].phrase), *q;
+
+		for (q = p; q != NULL && err != NULL && q < err;
+		    q = strcasestr(q + 1, scan_commands[i].phrase))
+			p = q;
+		if (p == NULL)
+			continue;
+		if (err != NULL && p < err && (bpos == NULL || p > bpos)) {
+			bpos = p;
+			before = scan_commands[i].command;
+		} else if ((err == NULL || p >= err) &&
+		    (apos == NULL || p < apos)) {
+			apos = p;
+			after = scan_commands[i].command;
+		}
+	}
+	return before != NULL ? before : after;
+}
+
+/* bounce_scan_is_reply_prefix - "550-5.1.1 " or "550 " at p; its length */
+static size_t
+bounce_scan_is_reply_prefix(const char *p, const char *code)
+{
+	size_t	 n;
+
+	if (strncmp(p, code, 3) != 0 || (p[3] != '-' && p[3] != ' '))
+		return 0;
+	n = 4;
+	if (isdigit((unsigned char)p[n]) && p[n + 1] == '.') {
+		size_t	 k = strcspn(p + n, " ");
+
+		if (k < 12)
+			n += k + (p[n + k] == ' ');
+	}
+	return n;
+}
+
+/* bounce_scan_unfold_reply - drop the codes of continued reply lines */
+void
+bounce_scan_unfold_reply(char *s)
+{
+	char	 code[4];
+	char	*w = s;
+
+	if (!isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]) ||
+	    !isdigit((unsigned char)s[2]) || (s[3] != '-' && s[3] != ' '))
+		return;
+	memcpy(code, s, 3);
+	code[3] = '\0';
+	for (const char *r = s; *r != '\0';) {
+		size_t	 n;
+
+		if (r > s && r[-1] == ' ' &&
+		    (n = bounce_scan_is_reply_prefix(r, code)) > 0) {
+			r += n;
+			continue;
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
 }
 
 /* bounce_scan_collapse - text with white space runs made one space */

@@ -60,8 +60,7 @@ static const char *const text_from_words[] = {
 
 /* Local parts of mail system addresses, never failed recipients. */
 static const char *const text_system_locals[] = {
-	"mailer-daemon", "postmaster", "mailerdaemon", "mail-daemon",
-	"mdaemon", NULL
+	"mailer-daemon", "mailerdaemon", "mail-daemon", "mdaemon", NULL
 };
 
 /* bounce_text_is_marker - a line that introduces the returned message */
@@ -188,9 +187,13 @@ bounce_text_excluded(const struct bounce_msg *m, const char *addr,
 static void
 bounce_text_add(struct bounce_msg *m, const char *addr)
 {
+	struct bounce_rcpt *r;
+
 	if (bounce_rcpt_find(m, addr) == NULL &&
-	    bounce_rcpt_add(m, addr) != NULL)
+	    (r = bounce_rcpt_add(m, addr)) != NULL) {
+		r->mode = BOUNCE_MODE_ASYNC;
 		m->res->kind = BOUNCE_NDR;
+	}
 }
 
 /* bounce_text_is_strong - the address starts its line, as lists do */

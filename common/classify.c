@@ -14,7 +14,9 @@
  *	Two adjustments follow the rules: a recipient reported as
  *	delivered, relayed or expanded is "delivered", and an unknown-user
  *	answer given after DATA (not at RCPT TO) comes from the
- *	recipient's content filter, so it is "filtered".
+ *	recipient's content filter, so it is "filtered"; one given to MAIL
+ *	FROM is about the sender, so it is "rejected". A failure that
+ *	carries a code but that nothing explains is "onhold".
  * DIAGNOSTICS
  *	None; an unknown code gives "undefined".
  *--*/
@@ -58,7 +60,7 @@ static const struct classify_code classify_codes[] = {
 	{ "4.5", REASON_SYSTEMFULL },	/* mail system congestion */
 	{ "4.6", REASON_NETWORKERROR },	/* routing loop */
 	{ "4.7", REASON_EXPIRED },	/* delivery time expired */
-	{ "5.0", REASON_SYNTAXERROR },	/* other protocol status */
+	{ "5.0", REASON_UNDEFINED },	/* other protocol status */
 	{ "5.1", REASON_SYNTAXERROR },	/* invalid command */
 	{ "5.2", REASON_SYNTAXERROR },	/* syntax error */
 	{ "5.3", REASON_EXCEEDLIMIT },	/* too many recipients */
@@ -173,13 +175,17 @@ classify_by_codes(const struct classify_input *in)
 	return r;
 }
 
-/* classify_after_data - an unknown-user answer to DATA is a filter's */
+/* classify_by_command - an unknown-user answer to DATA is a filter's,
+   one to MAIL FROM is about the sender */
 static enum reason
-classify_after_data(enum reason r, const struct classify_input *in)
+classify_by_command(enum reason r, const struct classify_input *in)
 {
-	if (r == REASON_USERUNKNOWN && in->command != NULL &&
-	    strcmp(in->command, "DATA") == 0)
+	if (r != REASON_USERUNKNOWN || in->command == NULL)
+		return r;
+	if (strcmp(in->command, "DATA") == 0)
 		return REASON_FILTERED;
+	if (strcmp(in->command, "MAIL") == 0)
+		return REASON_REJECTED;
 	return r;
 }
 
@@ -210,6 +216,9 @@ classify(struct ruleset *rs, const struct classify_input *in,
 		out->rule_line = m.line;
 	}
 	out->limit_hit = m.limit_hit;
-	out->reason = classify_after_data(out->reason, in);
+	out->reason = classify_by_command(out->reason, in);
+	if (out->reason == REASON_UNDEFINED &&
+	    (in->status != NULL || in->reply_code != NULL))
+		out->reason = REASON_ONHOLD;
 	out->hard = reason_is_hard(out->reason, in->status, in->reply_code);
 }
