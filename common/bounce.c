@@ -277,8 +277,7 @@ bounce_codes(struct bounce_rcpt *r)
 	if (r->diagnostic == NULL)
 		return;
 	if (bounce_scan_status(r->diagnostic, code, sizeof(code)) &&
-	    (r->status == NULL || (strcmp(r->status + 1, ".0.0") == 0 &&
-	    code[0] == r->status[0] && strcmp(code + 1, ".0.0") != 0))) {
+	    (r->status == NULL || strcmp(code + 1, ".0.0") != 0)) {
 		free(r->status);
 		r->status = xstrdup(code);
 	}

@@ -171,23 +171,44 @@ bounce_scan_status_at(const char *base, const char *p)
 	return (size_t)(q + n - p);
 }
 
-/* bounce_scan_status - the first status code in a text */
+/* bounce_scan_status_rank - how telling a code is: 0 generic, 1 success,
+   2 a specific failure */
+static int
+bounce_scan_status_rank(const char *code)
+{
+	if (code[0] == '2')
+		return 1;
+	return strcmp(code + 1, ".0.0") == 0 ? 0 : 2;
+}
+
+/* bounce_scan_status - the most telling status code of a text: the last
+   specific failure code, else the first code found */
 bool
 bounce_scan_status(const char *s, char *out, size_t size)
 {
-	for (const char *p = s; p != NULL && *p != '\0'; p++) {
+	int	 best = -1;
+
+	for (const char *p = s; *p != '\0'; p++) {
 		size_t	 n;
 
 		p += strcspn(p, "245");
 		if (*p == '\0')
 			break;
 		if ((n = bounce_scan_status_at(s, p)) > 0 && n < size) {
-			memcpy(out, p, n);
-			out[n] = '\0';
-			return true;
+			char	 code[16];
+			int	 rank;
+
+			memcpy(code, p, n);
+			code[n] = '\0';
+			rank = bounce_scan_status_rank(code);
+			if (rank > best || (rank == 2 && best == 2)) {
+				memcpy(out, code, n + 1);
+				best = rank;
+			}
+			p += n - 1;
 		}
 	}
-	return false;
+	return best >= 0;
 }
 
 /* bounce_scan_reply_at - a reply code token at p */

@@ -313,12 +313,23 @@ bounce_text_next_rcpt(const struct bounce_msg *m, const char *from,
 	return best;
 }
 
+/* bounce_text_has_code - the text carries a status or reply code */
+static bool
+bounce_text_has_code(const char *s)
+{
+	char	 code[16];
+
+	return s != NULL && (bounce_scan_status(s, code, sizeof(code)) ||
+	    bounce_scan_reply(s, code, sizeof(code)));
+}
+
 /* bounce_text_block - a recipient's part of the report, or NULL */
 char *
 bounce_text_block(const struct bounce_msg *m, const char *addr)
 {
 	const char *text = m->body.len > 0 ? m->body.data : NULL;
 	const char *end, *start, *stop;
+	char	*block;
 
 	if (text == NULL)
 		return NULL;
@@ -331,6 +342,12 @@ bounce_text_block(const struct bounce_msg *m, const char *addr)
 	stop = bounce_text_next_rcpt(m, start + 1, end, addr);
 	if (stop <= start)
 		stop = end;
-	return bounce_scan_collapse(start, (size_t)(stop - start),
+	block = bounce_scan_collapse(start, (size_t)(stop - start),
 	    TEXT_MAX_BLOCK);
+	if (m->res->nrcpt == 1 && !bounce_text_has_code(block)) {
+		free(block);
+		block = bounce_scan_collapse(text, (size_t)(end - text),
+		    TEXT_MAX_BLOCK);
+	}
+	return block;
 }

@@ -182,7 +182,8 @@ classify_by_command(enum reason r, const struct classify_input *in)
 {
 	if (r != REASON_USERUNKNOWN || in->command == NULL)
 		return r;
-	if (strcmp(in->command, "DATA") == 0)
+	if (strcmp(in->command, "DATA") == 0 &&
+	    (in->status == NULL || strncmp(in->status + 1, ".1.", 3) != 0))
 		return REASON_FILTERED;
 	if (strcmp(in->command, "MAIL") == 0)
 		return REASON_REJECTED;
