@@ -180,13 +180,16 @@ classify_by_codes(const struct classify_input *in)
 static enum reason
 classify_by_command(enum reason r, const struct classify_input *in)
 {
-	if (r != REASON_USERUNKNOWN || in->command == NULL)
+	bool	 addr_status = in->status != NULL &&
+	    strncmp(in->status + 1, ".1.", 3) == 0;
+
+	if (r != REASON_USERUNKNOWN)
 		return r;
-	if (strcmp(in->command, "DATA") == 0 &&
-	    (in->status == NULL || strncmp(in->status + 1, ".1.", 3) != 0))
-		return REASON_FILTERED;
-	if (strcmp(in->command, "MAIL") == 0)
+	if (in->command != NULL && strcmp(in->command, "MAIL") == 0)
 		return REASON_REJECTED;
+	if (!addr_status && (in->status != NULL || in->reply_code != NULL) &&
+	    (in->command == NULL || strcmp(in->command, "RCPT") != 0))
+		return REASON_FILTERED;
 	return r;
 }
 
