@@ -35,7 +35,7 @@
 #include "classify.h"
 #include "util.h"
 
-#define BOUNCE_MAX_DIAG	2000		/* bytes of diagnostic kept */
+#define BOUNCE_MAX_DIAG	1000		/* bytes of diagnostic kept */
 
 /* bounce_init - initialise GMime, once */
 void
@@ -155,8 +155,8 @@ bounce_result_free(struct bounce_result *res)
 static GByteArray *
 bounce_normalize(const char *data, size_t len)
 {
-	struct buf b = BUF_INIT;
-	GByteArray *ba;
+	GByteArray *ba = g_byte_array_sized_new((guint)len + 1);
+	const char *end;
 
 	if (len > 5 && memcmp(data, "From ", 5) == 0) {
 		const char *nl = memchr(data, '\n', len);
@@ -164,66 +164,92 @@ bounce_normalize(const char *data, size_t len)
 		len = nl != NULL ? len - (size_t)(nl + 1 - data) : 0;
 		data = nl != NULL ? nl + 1 : data;
 	}
-	bounce_scan_append(&b, data, len);
-	ba = g_byte_array_sized_new((guint)b.len + 1);
-	g_byte_array_append(ba, (const guint8 *)b.data, (guint)b.len);
-	buf_free(&b);
+	for (end = data + len; data < end;) {
+		const char *cr = memchr(data, '\r', (size_t)(end - data));
+
+		if (cr == NULL)
+			cr = end;
+		g_byte_array_append(ba, (const guint8 *)data, (guint)(cr - data));
+		if (cr < end && (cr + 1 == end || cr[1] != '\n'))
+			g_byte_array_append(ba, (const guint8 *)"\n", 1);
+		data = cr + 1;
+	}
 	return ba;
 }
 
-/* bounce_header - a decoded top-level header, copied, or NULL */
+/* bounce_decoded - a header value decoded and unfolded, or NULL */
 static char *
-bounce_header(GMimeMessage *msg, const char *name)
+bounce_decoded(const char *raw)
 {
-	const char *v = g_mime_object_get_header(GMIME_OBJECT(msg), name);
+	char	*dec = g_mime_utils_header_decode_text(NULL, raw), *out;
 
-	return v != NULL ? bounce_scan_collapse(v, strlen(v), 4096) : NULL;
+	out = bounce_scan_collapse(dec != NULL ? dec : raw,
+	    strlen(dec != NULL ? dec : raw), 4096);
+	g_free(dec);
+	return out;
 }
 
-/* bounce_header_addr - the address of an address header, or NULL */
+/* bounce_addr_of - the address of a header value, or NULL */
 static char *
-bounce_header_addr(GMimeMessage *msg, const char *name)
+bounce_addr_of(const char *raw)
 {
-	char	*v = bounce_header(msg, name), *a;
-
-	if (v == NULL)
-		return NULL;
-	a = bounce_scan_addr(v, strlen(v));
-	free(v);
-	return a;
+	return bounce_scan_addr(raw, strlen(raw));
 }
 
-/* bounce_has_header - the message has a header of this name */
-static bool
-bounce_has_header(GMimeMessage *msg, const char *name)
+/* bounce_set - keep the first value of a header */
+static void
+bounce_set(char **slot, char *value)
 {
-	return g_mime_object_get_header(GMIME_OBJECT(msg), name) != NULL;
+	if (*slot == NULL)
+		*slot = value;
+	else
+		free(value);
 }
 
-/* bounce_collect_headers - the top-level headers the modules use */
+/* bounce_header - note one top-level header the modules use */
+static void
+bounce_header(struct bounce_msg *m, const char *name, const char *raw)
+{
+	if (strcasecmp(name, "From") == 0) {
+		bounce_set(&m->from, bounce_addr_of(raw));
+		bounce_set(&m->from_raw, bounce_decoded(raw));
+	} else if (strcasecmp(name, "To") == 0)
+		bounce_set(&m->to, bounce_addr_of(raw));
+	else if (strcasecmp(name, "Subject") == 0)
+		bounce_set(&m->subject, bounce_decoded(raw));
+	else if (strcasecmp(name, "X-Failed-Recipients") == 0)
+		bounce_set(&m->failed_rcpts, bounce_decoded(raw));
+	else if (strcasecmp(name, "Auto-Submitted") == 0)
+		bounce_set(&m->auto_submitted, bounce_decoded(raw));
+	else if (strcasecmp(name, "Return-Path") == 0)
+		m->null_sender |= strstr(raw, "<>") != NULL ||
+		    bounce_scan_has_word(raw, "mailer-daemon");
+	else if (strcasecmp(name, "Content-Type") == 0)
+		m->report_dsn = bounce_scan_has_word(raw, "report") &&
+		    bounce_scan_has_word(raw, "delivery-status");
+	else if (strcasecmp(name, "X-Autoreply") == 0 ||
+	    strcasecmp(name, "X-Autorespond") == 0 ||
+	    strcasecmp(name, "X-Apple-Action") == 0)
+		m->autoreply_header = true;
+	else if (strcasecmp(name, "X-Auto-Response-Suppress") == 0 ||
+	    strcasecmp(name, "Precedence") == 0)
+		m->auto_hint = true;
+}
+
+/* bounce_collect_headers - the top-level headers, in one pass */
 static void
 bounce_collect_headers(struct bounce_msg *m, GMimeMessage *msg)
 {
-	const char *ct = g_mime_object_get_header(GMIME_OBJECT(msg),
-	    "Content-Type");
-	char	*rp = bounce_header(msg, "Return-Path");
+	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+	int	 n = hl != NULL ? g_mime_header_list_get_count(hl) : 0;
 
-	m->from = bounce_header_addr(msg, "From");
-	m->from_raw = bounce_header(msg, "From");
-	m->to = bounce_header_addr(msg, "To");
-	m->subject = bounce_header(msg, "Subject");
-	m->failed_rcpts = bounce_header(msg, "X-Failed-Recipients");
-	m->auto_submitted = bounce_header(msg, "Auto-Submitted");
-	m->null_sender = rp != NULL && (strcmp(rp, "<>") == 0 ||
-	    bounce_scan_has_word(rp, "mailer-daemon"));
-	m->report_dsn = ct != NULL && bounce_scan_has_word(ct, "report") &&
-	    bounce_scan_has_word(ct, "delivery-status");
-	m->autoreply_header = bounce_has_header(msg, "X-Autoreply") ||
-	    bounce_has_header(msg, "X-Autorespond") ||
-	    bounce_has_header(msg, "X-Apple-Action");
-	m->auto_hint = bounce_has_header(msg, "X-Auto-Response-Suppress") ||
-	    bounce_has_header(msg, "Precedence");
-	free(rp);
+	for (int i = 0; i < n; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+		const char *raw = g_mime_header_get_raw_value(h);
+
+		if (raw != NULL)
+			bounce_header(m, g_mime_header_get_name(h), raw);
+	}
 }
 
 /* bounce_msg_free - release the collected texts */
@@ -237,7 +263,6 @@ bounce_msg_free(struct bounce_msg *m)
 	free(m->failed_rcpts);
 	free(m->auto_submitted);
 	buf_free(&m->body);
-	buf_free(&m->html);
 	buf_free(&m->dsn);
 	buf_free(&m->arf);
 	buf_free(&m->orig);
@@ -247,8 +272,8 @@ bounce_msg_free(struct bounce_msg *m)
 static void
 bounce_dispatch(struct bounce_msg *m)
 {
-	if (m->body.len == 0 && m->html.len > 0)
-		bounce_scan_append(&m->body, m->html.data, m->html.len);
+	m->cut = m->body.len > 0 ?
+	    (size_t)(bounce_text_cut(m->body.data) - m->body.data) : 0;
 	if (m->has_arf || bounce_arf_is_jmrp(m)) {
 		bounce_arf_parse(m);
 		return;
@@ -344,8 +369,7 @@ static void
 bounce_finish(struct bounce_msg *m)
 {
 	const char *body = m->body.len > 0 ? m->body.data : NULL;
-	char	*cut = body != NULL ? xstrndup(body,
-	    (size_t)(bounce_text_cut(body) - body)) : NULL;
+	char	*cut = body != NULL ? xstrndup(body, m->cut) : NULL;
 
 	for (size_t i = 0; i < m->res->nrcpt; i++) {
 		bounce_complete(m, &m->res->rcpt[i]);

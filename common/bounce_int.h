@@ -35,7 +35,8 @@ struct bounce_msg {
 	bool	 null_sender;		/* Return-Path: <> */
 	bool	 report_dsn;		/* multipart/report delivery-status */
 	struct buf body;		/* human-readable text */
-	struct buf html;		/* text of text/html, as a fallback */
+	size_t	 cut;			/* where the returned copy starts */
+	void	*html_part;		/* first text/html part, a fallback */
 	struct buf dsn;			/* delivery-status fields */
 	bool	 has_dsn;
 	struct buf arf;			/* feedback-report fields */

@@ -19,12 +19,22 @@
  *	None; unreadable parts are skipped.
  *--*/
 #include <gmime/gmime.h>
+#include <errno.h>
+#include <iconv.h>
 #include <string.h>
 
 #include "bounce_int.h"
 #include "util.h"
 
 #define MIME_MAX_TEXT	(256 * 1024)	/* per collected text */
+#define MIME_ICONV_CACHE 8		/* converters kept open */
+
+/* Open converters to UTF-8, kept for the life of the process: opening
+   one loads a gconv module, which costs more than parsing a message. */
+static struct {
+	char	 charset[40];
+	iconv_t	 cd;
+} mime_iconv[MIME_ICONV_CACHE];
 
 /* bounce_mime_raw - the decoded bytes of a leaf part */
 static void
@@ -44,25 +54,98 @@ bounce_mime_raw(GMimePart *part, struct buf *out)
 	g_object_unref(mem);
 }
 
+/* bounce_mime_is_utf8 - a charset that needs no conversion */
+static bool
+bounce_mime_is_utf8(const char *cs)
+{
+	return strcasecmp(cs, "us-ascii") == 0 || strcasecmp(cs, "utf-8") == 0 ||
+	    strcasecmp(cs, "utf8") == 0 || strcasecmp(cs, "ascii") == 0;
+}
+
+/* bounce_mime_iconv - a cached converter from charset to UTF-8 */
+static iconv_t
+bounce_mime_iconv(const char *charset)
+{
+	const char *name = g_mime_charset_iconv_name(charset);
+	size_t	 i;
+
+	for (i = 0; i < MIME_ICONV_CACHE && mime_iconv[i].charset[0]; i++)
+		if (strcasecmp(mime_iconv[i].charset, name) == 0)
+			return mime_iconv[i].cd;
+	if (i == MIME_ICONV_CACHE || strlen(name) >= sizeof(mime_iconv[i].charset))
+		return iconv_open("UTF-8", name);
+	mime_iconv[i].cd = iconv_open("UTF-8", name);
+	if (mime_iconv[i].cd != (iconv_t)-1)
+		bg_strlcpy(mime_iconv[i].charset, name,
+		    sizeof(mime_iconv[i].charset));
+	return mime_iconv[i].cd;
+}
+
+/* bounce_mime_is_cached - a converter that stays open */
+static bool
+bounce_mime_is_cached(iconv_t cd)
+{
+	for (size_t i = 0; i < MIME_ICONV_CACHE; i++)
+		if (mime_iconv[i].charset[0] && mime_iconv[i].cd == cd)
+			return true;
+	return false;
+}
+
+/* bounce_mime_convert - append bytes converted to UTF-8; invalid input
+   bytes are skipped */
+static void
+bounce_mime_convert(iconv_t cd, const char *in, size_t n, struct buf *out)
+{
+	char	 chunk[4096];
+
+	(void)iconv(cd, NULL, NULL, NULL, NULL);
+	while (n > 0) {
+		char	*o = chunk;
+		size_t	 olen = sizeof(chunk);
+		size_t	 rc = iconv(cd, (char **)&in, &n, &o, &olen);
+
+		bounce_scan_append(out, chunk, sizeof(chunk) - olen);
+		if (rc == (size_t)-1 && errno != E2BIG) {
+			if (n == 0 || errno == EINVAL)
+				break;
+			in++;
+			n--;
+		}
+	}
+		{
+		char	*o = chunk;
+		size_t	 olen = sizeof(chunk);
+
+		(void)iconv(cd, NULL, NULL, &o, &olen);
+		bounce_scan_append(out, chunk, sizeof(chunk) - olen);
+	}
+}
+
 /* bounce_mime_text - the UTF-8 text of a leaf part */
 static void
 bounce_mime_text(GMimeObject *obj, struct buf *out)
 {
-	char	*text;
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	const char *cs = ct != NULL ?
+	    g_mime_content_type_get_parameter(ct, "charset") : NULL;
+	struct buf raw = BUF_INIT;
+	iconv_t	 cd;
 
-	if (out->len >= MIME_MAX_TEXT)
+	if (out->len >= MIME_MAX_TEXT || !GMIME_IS_PART(obj))
 		return;
-	if (!GMIME_IS_TEXT_PART(obj)) {
+	if (out->len > 0)
+		buf_addch(out, '\n');
+	if (cs == NULL || bounce_mime_is_utf8(cs) ||
+	    (cd = bounce_mime_iconv(cs)) == (iconv_t)-1) {
 		bounce_mime_raw(GMIME_PART(obj), out);
 		return;
 	}
-	text = g_mime_text_part_get_text(GMIME_TEXT_PART(obj));
-	if (text != NULL) {
-		if (out->len > 0)
-			buf_addch(out, '\n');
-		bounce_scan_append(out, text, strlen(text));
-		g_free(text);
-	}
+	bounce_mime_raw(GMIME_PART(obj), &raw);
+	if (raw.len > 0)
+		bounce_mime_convert(cd, raw.data, raw.len, out);
+	if (!bounce_mime_is_cached(cd))
+		iconv_close(cd);
+	buf_free(&raw);
 }
 
 /* bounce_mime_headers - the header block of an object as text */
@@ -74,10 +157,15 @@ bounce_mime_headers(GMimeObject *obj, struct buf *out)
 
 	for (int i = 0; i < n && out->len < MIME_MAX_TEXT; i++) {
 		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
-		const char *v = g_mime_header_get_value(h);
+		const char *v = g_mime_header_get_raw_value(h);
 
-		buf_printf(out, "%s: %s\n", g_mime_header_get_name(h),
-		    v != NULL ? v : "");
+		size_t	 vlen = v != NULL ? strlen(v) : 0;
+
+		buf_addstr(out, g_mime_header_get_name(h));
+		buf_addch(out, ':');
+		buf_add(out, v != NULL ? v : "", vlen);
+		if (vlen == 0 || v[vlen - 1] != '\n')
+			buf_addch(out, '\n');
 	}
 }
 
@@ -113,7 +201,8 @@ bounce_mime_leaf(struct bounce_msg *m, GMimeObject *obj)
 			bounce_mime_text(obj, &m->orig);
 		m->has_orig = true;
 	} else if (g_mime_content_type_is_type(ct, "text", "html")) {
-		bounce_mime_text(obj, &m->html);
+		if (m->html_part == NULL)
+			m->html_part = obj;
 	} else if (g_mime_content_type_is_type(ct, "text", "*")) {
 		bounce_mime_text(obj, &m->body);
 	}
@@ -194,4 +283,6 @@ bounce_mime_collect(struct bounce_msg *m, void *gmime_message)
 	GMimeMessage *msg = gmime_message;
 
 	bounce_mime_walk(m, g_mime_message_get_mime_part(msg), 0);
+	if (m->body.len == 0 && m->html_part != NULL)
+		bounce_mime_text(m->html_part, &m->body);
 }

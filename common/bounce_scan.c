@@ -281,20 +281,18 @@ bounce_scan_first_error(const char *s)
 	return NULL;
 }
 
-/* bounce_scan_command - the SMTP command a diagnostic says was refused:
-   the last one named before the first error reply, else the first one
-   named after it ("in reply to end of DATA command") */
-const char *
-bounce_scan_command(const char *s)
+/* bounce_scan_command_in - the command of a lower-cased text */
+static const char *
+bounce_scan_command_in(const char *s)
 {
 	const char *err = bounce_scan_first_error(s);
 	const char *before = NULL, *after = NULL, *bpos = NULL, *apos = NULL;
 
 	for (size_t i = 0; i < BG_ARRAY_SIZE(scan_commands); i++) {
-		const char *p = strcasestr(s, scan_commands[i].phrase), *q;
+		const char *p = strstr(s, scan_commands[i].phrase), *q;
 
 		for (q = p; q != NULL && err != NULL && q < err;
-		    q = strcasestr(q + 1, scan_commands[i].phrase))
+		    q = strstr(q + 1, scan_commands[i].phrase))
 			p = q;
 		if (p == NULL)
 			continue;
@@ -308,6 +306,26 @@ bounce_scan_command(const char *s)
 		}
 	}
 	return before != NULL ? before : after;
+}
+
+/* bounce_scan_command - the SMTP command a diagnostic says was refused:
+   the last one named before the first error reply, else the first one
+   named after it ("in reply to end of DATA command") */
+const char *
+bounce_scan_command(const char *s)
+{
+	char	 low[4096];
+	size_t	 n = strlen(s);
+
+	if (n >= sizeof(low))
+		n = sizeof(low) - 1;
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)tolower((unsigned char)s[i]);
+	low[n] = '\0';
+	if (strchr(low, 'd') == NULL && strchr(low, 'r') == NULL &&
+	    strchr(low, 'm') == NULL)
+		return NULL;
+	return bounce_scan_command_in(low);
 }
 
 /* bounce_scan_is_reply_prefix - "550-5.1.1 " or "550 " at p; its length */

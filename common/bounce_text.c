@@ -33,7 +33,7 @@
 #include "bounce_int.h"
 #include "util.h"
 
-#define TEXT_MAX_BLOCK	2000
+#define TEXT_MAX_BLOCK	1000
 
 /* Words of a marker line before a returned message. */
 static const char *const text_cut_words[] = {
@@ -283,7 +283,7 @@ bounce_text_parse(struct bounce_msg *m)
 	if (m->failed_rcpts != NULL)
 		bounce_text_list(m, m->failed_rcpts);
 	if (m->res->nrcpt == 0)
-		bounce_text_scan(m, text, bounce_text_cut(text), orig_from);
+		bounce_text_scan(m, text, text + m->cut, orig_from);
 	if (m->res->nrcpt == 0) {
 		char	*to = bounce_text_orig(m, "To");
 
@@ -333,7 +333,7 @@ bounce_text_block(const struct bounce_msg *m, const char *addr)
 
 	if (text == NULL)
 		return NULL;
-	end = bounce_text_cut(text);
+	end = text + m->cut;
 	start = addr != NULL ? strcasestr(text, addr) : NULL;
 	if (start == NULL || start >= end)
 		return bounce_scan_collapse(text, (size_t)(end - text),
