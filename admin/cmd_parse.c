@@ -361,8 +361,10 @@ cmd_parse(struct admin *adm, int argc, char **argv)
 	}
 	if (i < argc && strcmp(argv[i], "--") == 0)
 		i++;
-	if (i >= argc || (argv[i][0] == '-' && argv[i][1] != '\0'))
-		return admin_usage("parse", "[--json] FILE...");
+	if (i >= argc)
+		return admin_usage("parse", "no FILE given");
+	if (argv[i][0] == '-' && argv[i][1] != '\0')
+		return admin_usage("parse", "unknown option \"%s\"", argv[i]);
 	if ((run.bp.rules = parse_rules(adm->cfg)) == NULL)
 		return 1;
 	for (; i < argc; i++)
