@@ -159,7 +159,16 @@ bounce_normalize(const char *data, size_t len)
 	const char *end;
 
 	if (len > 5 && memcmp(data, "From ", 5) == 0) {
-		const char *nl = memchr(data, '\n', len);
+		const char *nl = data;
+
+		while (nl < data + len && *nl != '\n' && *nl != '\r')
+			nl++;
+		if (nl == data + len)
+			nl = NULL;
+
+		if (nl != NULL && nl[0] == '\r' && nl + 1 < data + len &&
+		    nl[1] == '\n')
+			nl++;
 
 		len = nl != NULL ? len - (size_t)(nl + 1 - data) : 0;
 		data = nl != NULL ? nl + 1 : data;

@@ -158,7 +158,10 @@ bounce_scan_status_at(const char *base, const char *p)
 	if ((*p != '2' && *p != '4' && *p != '5') || p[1] != '.')
 		return 0;
 	if (p > base && (isalnum((unsigned char)p[-1]) || p[-1] == '.' ||
-	    p[-1] == '-' || p[-1] == '/'))
+	    p[-1] == '/'))
+		return 0;
+	if (p > base && p[-1] == '-' &&
+	    (p - 1 == base || !isdigit((unsigned char)p[-2])))
 		return 0;
 	if (!isdigit((unsigned char)q[0]) || q[0] > '7' || q[1] != '.')
 		return 0;
@@ -260,6 +263,7 @@ static const struct {
 	{ "final data", "DATA" }, { "reply to data", "DATA" },
 	{ ">>> data", "DATA" }, { "data command", "DATA" },
 	{ "our data", "DATA" }, { "command data", "DATA" },
+	{ "in: data", "DATA" }, { "in: rcpt", "RCPT" }, { "in: mail", "MAIL" },
 	{ "rcpt to", "RCPT" }, { ">>> rcpt", "RCPT" },
 	{ "after rcpt", "RCPT" }, { "rcpt command", "RCPT" },
 	{ "command rcpt", "RCPT" }, { "[rcpt_to]", "RCPT" },

@@ -80,6 +80,20 @@ bounce_ses_array(const char *p, const char *key, const char **end)
 	return a;
 }
 
+/* bounce_ses_untyped - a value without its "smtp;" or "dsn;" type */
+static char *
+bounce_ses_untyped(const char *p, const char *end, const char *key)
+{
+	char	*v = bounce_ses_value(p, end, key), *out;
+	const char *semi = v != NULL ? strchr(v, ';') : NULL;
+
+	if (semi == NULL || semi - v > 16 || memchr(v, ' ', (size_t)(semi - v)))
+		return v;
+	out = bounce_scan_collapse(semi + 1, strlen(semi + 1), 4096);
+	free(v);
+	return out;
+}
+
 /* bounce_ses_rcpt - one recipient object in [p, end) */
 static void
 bounce_ses_rcpt(struct bounce_msg *m, const char *p, const char *end,
@@ -93,7 +107,8 @@ bounce_ses_rcpt(struct bounce_msg *m, const char *p, const char *end,
 		if ((r = bounce_rcpt_add(m, addr)) != NULL) {
 			r->action = bounce_ses_value(p, end, "action");
 			r->status = bounce_ses_value(p, end, "status");
-			r->diagnostic = bounce_ses_value(p, end, "diagnosticCode");
+			r->diagnostic = bounce_ses_untyped(p, end,
+			    "diagnosticCode");
 			r->reporting_mta = mta != NULL ? xstrdup(mta) : NULL;
 			r->mode = BOUNCE_MODE_ASYNC;
 		}
@@ -155,7 +170,8 @@ bounce_ses_parse(struct bounce_msg *m)
 	char	*json = bounce_ses_unescape(m->body.data);
 	char	*type = bounce_ses_value(json, json + strlen(json),
 	    "notificationType");
-	char	*mta = bounce_ses_value(json, json + strlen(json), "reportingMTA");
+	char	*mta = bounce_ses_untyped(json, json + strlen(json),
+	    "reportingMTA");
 	const char *a, *end;
 
 	if (type != NULL && strcmp(type, "Bounce") == 0 &&

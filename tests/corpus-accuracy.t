@@ -38,8 +38,8 @@ while (<$ef>) {
 }
 close($ef);
 
-open(my $out, '-|', "$build/bounceguard", '-c', "$tmp/bounceguard.conf",
-    'parse', '--json', "$corpus/emails") or die "bounceguard: $!";
+open(my $out, '-|', "$build/bounceguard -c '$tmp/bounceguard.conf' parse " .
+    "--json '$corpus/emails' 2>'$tmp/stderr'") or die "bounceguard: $!";
 while (<$out>) {
 	my $r = $json->decode($_);
 	(my $f = $r->{file}) =~ s{.*/}{};

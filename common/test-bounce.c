@@ -1,0 +1,288 @@
+/*++
+ * NAME
+ *	test-bounce 1
+ * SUMMARY
+ *	unit tests for the bounce parser
+ * DESCRIPTION
+ *	Table-driven: small messages of each kind the parser knows, with
+ *	the kind, recipients, codes and mode it must find; the same
+ *	messages with CRLF and bare CR line endings; the parser limits;
+ *	the scanners for addresses and codes. Classification here uses
+ *	the codes alone (no ruleset): the rules have their own tests.
+ *--*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bounce.h"
+#include "bounce_int.h"
+#include "log.h"
+#include "tap.h"
+#include "util.h"
+
+struct parse_case {
+	const char *name;
+	const char *msg;
+	enum bounce_kind kind;
+	size_t	 nrcpt;
+	const char *rcpt;		/* first recipient */
+	const char *status;
+	const char *reply;
+	const char *action;
+	enum bounce_mode mode;
+	const char *reason;
+};
+
+#define DSN_HEAD \
+	"From: MAILER-DAEMON@mta.example.com\n" \
+	"To: bounces@example.com\n" \
+	"Subject: Undelivered Mail Returned to Sender\n" \
+	"MIME-Version: 1.0\n" \
+	"Content-Type: multipart/report; report-type=delivery-status; " \
+	"boundary=\"B\"\n\n--B\nContent-Type: text/plain\n\nFailed.\n\n" \
+	"--B\nContent-Type: message/delivery-status\n\n"
+
+static const struct parse_case parse_cases[] = {
+	{ "dsn", DSN_HEAD
+	    "Reporting-MTA: dns; mta.example.com\n\n"
+	    "Final-Recipient: rfc822; Jane@Example.ORG\n"
+	    "Action: failed\nStatus: 5.1.1\n"
+	    "Remote-MTA: dns; mx.example.org\n"
+	    "Diagnostic-Code: smtp; 550 5.1.1 <jane@example.org>: user\n"
+	    "    unknown\n\n--B--\n",
+	    BOUNCE_DSN, 1, "jane@example.org", "5.1.1", "550", "failed",
+	    BOUNCE_MODE_SYNC, "userunknown" },
+	{ "dsn foreign", DSN_HEAD
+	    "Reporting-MTA: dns; far.example.net\n\n"
+	    "Final-Recipient: rfc822; a@example.org\n"
+	    "Action: failed\nStatus: 5.2.2\n"
+	    "Remote-MTA: dns; mx.example.org\n"
+	    "Diagnostic-Code: smtp; 552 mailbox full\n\n--B--\n",
+	    BOUNCE_DSN, 1, "a@example.org", "5.2.2", "552", "failed",
+	    BOUNCE_MODE_ASYNC, "mailboxfull" },
+	{ "dsn two recipients without blank line", DSN_HEAD
+	    "Reporting-MTA: dns; mta.example.com\n\n"
+	    "Final-Recipient: rfc822; a@example.org\nAction: failed\n"
+	    "Status: 5.1.1\n"
+	    "Final-Recipient: rfc822; b@example.org\nAction: delayed\n"
+	    "Status: 4.4.7\n\n--B--\n",
+	    BOUNCE_DSN, 2, "a@example.org", "5.1.1", NULL, "failed",
+	    BOUNCE_MODE_ASYNC, "userunknown" },
+	{ "dsn original recipient only", DSN_HEAD
+	    "Original-Recipient: rfc822;<o@example.org>\nAction: failed\n"
+	    "Status: 5.0.0\nDiagnostic-Code: X-Postfix; mail loops back "
+	    "to myself\n\n--B--\n",
+	    BOUNCE_DSN, 1, "o@example.org", "5.0.0", NULL, "failed",
+	    BOUNCE_MODE_ASYNC, "onhold" },
+	{ "dsn without multipart",
+	    "From: postmaster@example.net\nTo: bounces@example.com\n"
+	    "Subject: failure\n\nReporting-MTA: dns; example.net\n"
+	    "Final-Recipient: rfc822; p@example.net\nAction: failed\n"
+	    "Status: 5.1.2\n",
+	    BOUNCE_DSN, 1, "p@example.net", "5.1.2", NULL, "failed",
+	    BOUNCE_MODE_ASYNC, "hostunknown" },
+	{ "exim",
+	    "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
+	    "To: bounces@example.com\nX-Failed-Recipients: x@example.net\n"
+	    "Subject: Mail delivery failed: returning message to sender\n\n"
+	    "The following address(es) failed:\n\n  x@example.net\n"
+	    "    SMTP error from remote mail server after RCPT TO:"
+	    "<x@example.net>:\n    550 5.1.1 unknown user\n\n"
+	    "------ This is a copy of the message, including all the "
+	    "headers. ------\n\nTo: x@example.net, y@example.net\n",
+	    BOUNCE_NDR, 1, "x@example.net", "5.1.1", "550", NULL,
+	    BOUNCE_MODE_ASYNC, "userunknown" },
+	{ "qmail",
+	    "From: MAILER-DAEMON@mail.example.org\nTo: b@example.com\n"
+	    "Subject: failure notice\n\nHi. This is the qmail-send program."
+	    "\n\n<q@example.org>:\nRemote host said: 552 sorry, mailbox "
+	    "full (#5.2.2)\n\n--- Below this line is a copy of the message."
+	    "\n\nTo: q@example.org\nFrom: b@example.com\n",
+	    BOUNCE_NDR, 1, "q@example.org", "5.2.2", "552", NULL,
+	    BOUNCE_MODE_ASYNC, "mailboxfull" },
+	{ "free text, quoted local part",
+	    "From: MAILER-DAEMON@mail.example.org\nTo: b@example.com\n"
+	    "Subject: Undeliverable\n\n<\"odd..name\"@example.org>: 550 "
+	    "5.1.1 no such user\n",
+	    BOUNCE_NDR, 1, "\"odd..name\"@example.org", "5.1.1", "550", NULL,
+	    BOUNCE_MODE_ASYNC, "userunknown" },
+	{ "arf",
+	    "From: fbl@isp.example\nTo: abuse@example.com\nSubject: report\n"
+	    "MIME-Version: 1.0\nContent-Type: multipart/report; "
+	    "report-type=feedback-report; boundary=\"F\"\n\n--F\n"
+	    "Content-Type: text/plain\n\nA complaint.\n--F\n"
+	    "Content-Type: message/feedback-report\n\nFeedback-Type: Abuse\n"
+	    "Original-Rcpt-To: <Who@Example.NET>\n--F--\n",
+	    BOUNCE_ARF, 1, "who@example.net", NULL, NULL, NULL,
+	    BOUNCE_MODE_NONE, "feedback" },
+	{ "auto-reply",
+	    "From: Ann <ann@example.se>\nTo: b@example.com\n"
+	    "Subject: Out of office\nAuto-Submitted: auto-replied\n\n"
+	    "I am away.\n",
+	    BOUNCE_AUTOREPLY, 1, "ann@example.se", NULL, NULL, NULL,
+	    BOUNCE_MODE_NONE, "vacation" },
+	{ "ordinary mail",
+	    "From: someone@example.org\nTo: b@example.com\nSubject: hi\n\n"
+	    "Write to me at someone@example.org.\n",
+	    BOUNCE_NONE, 0, NULL, NULL, NULL, NULL, BOUNCE_MODE_NONE, NULL },
+	{ "mbox From line",
+	    "From MAILER-DAEMON Tue Nov 24 06:00:00 2026\n"
+	    "From: MAILER-DAEMON@mail.example.org\nTo: b@example.com\n"
+	    "Subject: failure notice\n\n<m@example.org>:\n"
+	    "Sorry, no mailbox here by that name. (#5.1.1)\n",
+	    BOUNCE_NDR, 1, "m@example.org", "5.1.1", NULL, NULL,
+	    BOUNCE_MODE_ASYNC, "userunknown" },
+	{ "empty input", "", BOUNCE_NONE, 0, NULL, NULL, NULL, NULL,
+	    BOUNCE_MODE_NONE, NULL },
+};
+
+/* to_endings - the message with its LFs made CRLF or CR */
+static char *
+to_endings(const char *s, const char *eol)
+{
+	struct buf b = BUF_INIT;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '\n')
+			buf_addstr(&b, eol);
+		else
+			buf_addch(&b, *s);
+	}
+	buf_addstr(&b, "");
+	return buf_steal(&b);
+}
+
+/* check_case - parse one message and compare */
+static void
+check_case(const struct bounce_parser *bp, const struct parse_case *c,
+    const char *msg, const char *how)
+{
+	struct bounce_result res;
+	const struct bounce_rcpt *r;
+
+	(void)bounce_parse(bp, msg, strlen(msg), &res);
+	r = res.nrcpt > 0 ? &res.rcpt[0] : NULL;
+	is_int(res.kind, c->kind, "%s (%s): kind", c->name, how);
+	is_int((long long)res.nrcpt, (long long)c->nrcpt, "%s (%s): recipients",
+	    c->name, how);
+	if (res.kind == BOUNCE_NONE)
+		ok(res.why != NULL, "%s (%s): says why", c->name, how);
+	if (r == NULL) {
+		bounce_result_free(&res);
+		return;
+	}
+	is_str(r->recipient, c->rcpt, "%s (%s): recipient", c->name, how);
+	is_str(r->status, c->status, "%s (%s): status", c->name, how);
+	is_str(r->reply_code, c->reply, "%s (%s): reply", c->name, how);
+	is_str(r->action, c->action, "%s (%s): action", c->name, how);
+	is_int(r->mode, c->mode, "%s (%s): mode", c->name, how);
+	is_str(reason_name(r->reason), c->reason, "%s (%s): reason", c->name,
+	    how);
+	bounce_result_free(&res);
+}
+
+/* test_parse - every case with LF, CRLF and CR line endings */
+static void
+test_parse(void)
+{
+	static const char *const local[] = { "MTA.example.com" };
+	struct bounce_parser bp;
+
+	bounce_parser_init(&bp);
+	bp.local_hostnames = local;
+	bp.nlocal_hostnames = 1;
+	for (size_t i = 0; i < BG_ARRAY_SIZE(parse_cases); i++) {
+		char	*crlf = to_endings(parse_cases[i].msg, "\r\n");
+		char	*cr = to_endings(parse_cases[i].msg, "\r");
+
+		check_case(&bp, &parse_cases[i], parse_cases[i].msg, "LF");
+		check_case(&bp, &parse_cases[i], crlf, "CRLF");
+		check_case(&bp, &parse_cases[i], cr, "CR");
+		free(crlf);
+		free(cr);
+	}
+}
+
+/* test_limits - recipients and MIME parts are bounded */
+static void
+test_limits(void)
+{
+	struct bounce_parser bp;
+	struct bounce_result res;
+	struct buf msg = BUF_INIT;
+
+	bounce_parser_init(&bp);
+	bp.max_recipients = 3;
+	buf_addstr(&msg, DSN_HEAD);
+	for (int i = 0; i < 10; i++)
+		buf_printf(&msg, "Final-Recipient: rfc822; r%d@example.org\n"
+		    "Action: failed\nStatus: 5.1.1\n\n", i);
+	buf_addstr(&msg, "--B--\n");
+	(void)bounce_parse(&bp, msg.data, msg.len, &res);
+	is_int((long long)res.nrcpt, 3, "max_recipients caps the recipients");
+	ok(res.truncated, "and says the result is truncated");
+	bounce_result_free(&res);
+	bounce_parser_init(&bp);
+	bp.max_parts = 1;
+	(void)bounce_parse(&bp, msg.data, msg.len, &res);
+	ok(res.truncated && res.kind == BOUNCE_NONE,
+	    "max_parts stops the walk");
+	bounce_result_free(&res);
+	buf_free(&msg);
+}
+
+struct scan_case {
+	const char *text;
+	const char *addr, *status, *reply, *command;
+};
+
+static const struct scan_case scan_cases[] = {
+	{ "550 5.1.1 <Kim@Example.org>... User unknown", "Kim@Example.org",
+	    "5.1.1", "550", NULL },
+	{ "host 192.0.2.1 said: 550-5.7.26 DMARC (in reply to end of DATA "
+	    "command)", NULL, "5.7.26", "550", "DATA" },
+	{ "Postfix 2.10.1 said 451 4.3.0 error after RCPT TO:<a@b.example>",
+	    "a@b.example", "4.3.0", "451", "RCPT" },
+	{ "In: RCPT TO 250 2.1.5 Ok In: DATA 451 4.3.0 Error", NULL, "4.3.0",
+	    "451", "DATA" },
+	{ "Remote-MTA: 10.4.5.6 mail.example", NULL, NULL, NULL, NULL },
+	{ "SMTP error from remote mail server after MAIL FROM:<s@x.example>:"
+	    " 553 5.1.8 sender rejected", "s@x.example", "5.1.8", "553",
+	    "MAIL" },
+};
+
+/* test_scan - the address, code and command scanners */
+static void
+test_scan(void)
+{
+	for (size_t i = 0; i < BG_ARRAY_SIZE(scan_cases); i++) {
+		const struct scan_case *c = &scan_cases[i];
+		const char *a;
+		size_t	 len = 0;
+		char	 code[16], addr[64] = "";
+		bool	 st;
+
+		a = bounce_scan_next_addr(c->text, c->text + strlen(c->text),
+		    &len);
+		if (a != NULL && len < sizeof(addr))
+			memcpy(addr, a, len), addr[len] = '\0';
+		is_str(a != NULL ? addr : NULL, c->addr, "scan %zu: address", i);
+		st = bounce_scan_status(c->text, code, sizeof(code));
+		is_str(st ? code : NULL, c->status, "scan %zu: status", i);
+		st = bounce_scan_reply(c->text, code, sizeof(code));
+		is_str(st ? code : NULL, c->reply, "scan %zu: reply", i);
+		is_str(bounce_scan_command(c->text), c->command,
+		    "scan %zu: command", i);
+	}
+}
+
+int
+main(void)
+{
+	log_init("test-bounce", LOG_TO_STDERR);
+	bounce_init();
+	test_parse();
+	test_limits();
+	test_scan();
+	return done_testing();
+}
