@@ -175,6 +175,17 @@ config_enum_value(const char *opts, int value)
 	return name;
 }
 
+/* config_enum_name - the current value of an ENUM key, by key name */
+const char *
+config_enum_name(const struct config *cfg, const char *key)
+{
+	const struct cfg_entry *e = cfg_find(key);
+
+	if (e == NULL || e->type != CFG_T_ENUM)
+		return NULL;
+	return config_enum_value(e->opts, *CFG_FIELD(cfg, e, int));
+}
+
 /* strlist_free - release a list */
 static void
 strlist_free(struct strlist *l)

@@ -86,6 +86,7 @@ const char *config_key_name(size_t);
 const char *config_key_default(size_t);
 int	config_format_value(const struct config *, const char *, struct buf *);
 const char *config_enum_value(const char *, int);
+const char *config_enum_name(const struct config *, const char *);
 
 bool	strlist_contains(const struct strlist *, const char *);
 bool	cidrlist_match(const struct cidrlist *, const struct sockaddr *);

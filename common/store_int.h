@@ -30,6 +30,7 @@ struct store {
 	struct store_opts opts;
 	bool	 wrote;
 	int	 last_dbrc;		/* raw code of the last failure */
+	bool	 panicked;		/* DB_RUNRECOVERY was seen */
 	pthread_t watchdog;		/* expires timed-out lock waits */
 	pthread_mutex_t wd_mtx;
 	pthread_cond_t wd_cond;

@@ -272,6 +272,8 @@ test_defaults_round_trip(void)
 int
 main(void)
 {
+	char	*path;
+
 	if (mkdtemp(tmpdir) == NULL)
 		fatal("mkdtemp");
 	test_error_cases();
@@ -280,7 +282,9 @@ main(void)
 	test_values();
 	test_cidr();
 	test_defaults_round_trip();
-	if (system(xasprintf("rm -rf %s", tmpdir)) != 0)
+	path = xasprintf("rm -rf %s", tmpdir);
+	if (system(path) != 0)
 		diag("could not remove %s", tmpdir);
+	free(path);
 	return done_testing();
 }
