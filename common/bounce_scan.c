@@ -267,6 +267,7 @@ static const struct {
 	{ "rcpt to", "RCPT" }, { ">>> rcpt", "RCPT" },
 	{ "after rcpt", "RCPT" }, { "rcpt command", "RCPT" },
 	{ "command rcpt", "RCPT" }, { "[rcpt_to]", "RCPT" },
+	{ "smtp:rcpt", "RCPT" }, { "smtp:data", "DATA" },
 	{ "mail from", "MAIL" }, { ">>> mail", "MAIL" },
 	{ "after mail", "MAIL" }, { "[mail_from]", "MAIL" },
 };

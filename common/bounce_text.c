@@ -206,6 +206,23 @@ bounce_text_is_strong(const char *line, const char *a)
 	return true;
 }
 
+/* bounce_text_bracketed - for "addr <real@addr>", the bracketed one */
+static const char *
+bounce_text_bracketed(const char *a, const char *end, size_t *len)
+{
+	const char *b = a + *len, *c;
+	size_t	 blen;
+
+	while (b < end && (*b == ' ' || *b == '\t'))
+		b++;
+	if (b >= end || *b != '<' ||
+	    (c = bounce_scan_next_addr(b, end, &blen)) != b + 1 ||
+	    b + 1 + blen >= end || b[1 + blen] != '>')
+		return a;
+	*len = blen;
+	return c;
+}
+
 /* bounce_text_scan_pass - add strong or weak candidates; how many */
 static size_t
 bounce_text_scan_pass(struct bounce_msg *m, const char *text,
@@ -216,7 +233,11 @@ bounce_text_scan_pass(struct bounce_msg *m, const char *text,
 
 	while ((a = bounce_scan_next_addr(p, end, &len)) != NULL) {
 		const char *line = bounce_text_line_start(text, a);
-		char	*addr = xstrndup(a, len);
+		char	*addr;
+
+		if (strong && bounce_text_is_strong(line, a))
+			a = bounce_text_bracketed(a, end, &len);
+		addr = xstrndup(a, len);
 
 		bg_lowercase(addr);
 		if (bounce_text_is_system(addr) ||

@@ -46,7 +46,7 @@ static const struct classify_code classify_codes[] = {
 	{ "2.2", REASON_MAILBOXFULL },	/* mailbox full */
 	{ "2.3", REASON_EXCEEDLIMIT },	/* message length exceeds limit */
 	{ "2.4", REASON_SYSTEMERROR },	/* mailing list expansion problem */
-	{ "3.0", REASON_SYSTEMERROR },	/* other mail system status */
+	{ "3.0", REASON_UNDEFINED },	/* other mail system status */
 	{ "3.1", REASON_SYSTEMFULL },	/* mail system full */
 	{ "3.2", REASON_NOTACCEPT },	/* system not accepting messages */
 	{ "3.3", REASON_SYSTEMERROR },	/* feature not supported */
@@ -121,6 +121,9 @@ classify_status(const char *status)
 	if (status[0] == '2')
 		return REASON_DELIVERED;
 	rest = status + 2;
+	if (status[0] == '5' && (strcmp(rest, "4.1") == 0 ||
+	    strcmp(rest, "4.2") == 0))
+		return REASON_UNDEFINED;	/* a timeout is never permanent */
 	for (size_t i = 0; i < sizeof(classify_codes) /
 	    sizeof(classify_codes[0]); i++) {
 		size_t	 n = strlen(classify_codes[i].code);
@@ -175,19 +178,30 @@ classify_by_codes(const struct classify_input *in)
 	return r;
 }
 
-/* classify_by_command - an unknown-user answer to DATA is a filter's,
-   one to MAIL FROM is about the sender */
+/* classify_is_final - a 554 "transaction failed" or a protocol-level
+   status: the server's last word on the recipient, not a filter's */
+static bool
+classify_is_final(const struct classify_input *in)
+{
+	return (in->reply_code != NULL && strcmp(in->reply_code, "554") == 0) ||
+	    (in->status != NULL && strncmp(in->status + 1, ".5.", 3) == 0);
+}
+
+/* classify_by_command - an unknown-user answer to anything but RCPT TO
+   comes from a filter; one to MAIL FROM is about the sender */
 static enum reason
 classify_by_command(enum reason r, const struct classify_input *in)
 {
 	bool	 addr_status = in->status != NULL &&
 	    strncmp(in->status + 1, ".1.", 3) == 0;
 
+	if (in->command != NULL && strcmp(in->command, "MAIL") == 0 &&
+	    (r == REASON_USERUNKNOWN || r == REASON_HOSTUNKNOWN))
+		return REASON_REJECTED;
 	if (r != REASON_USERUNKNOWN)
 		return r;
-	if (in->command != NULL && strcmp(in->command, "MAIL") == 0)
-		return REASON_REJECTED;
-	if (!addr_status && (in->status != NULL || in->reply_code != NULL) &&
+	if (!addr_status && !classify_is_final(in) &&
+	    (in->status != NULL || in->reply_code != NULL) &&
 	    (in->command == NULL || strcmp(in->command, "RCPT") != 0))
 		return REASON_FILTERED;
 	return r;

@@ -50,6 +50,7 @@ close($out);
 my %n = map { $_ => 0 } qw(recipient hard reason status);
 my %total = %n;
 my @miss;
+my $status_missing = 0;
 
 # real_status - a label status that is not a Sisimai pseudo-code
 sub real_status {
@@ -75,6 +76,7 @@ for my $file (sort keys %exp) {
 		my $rs = real_status($e->{status});
 		$total{status}++ if $rs;
 		unless ($g) {
+			$status_missing++ if $rs;
 			push @miss, "$file: recipient " . fmt($e->{recipient}) .
 			    " not found (got " . join(',', map { fmt($_->{recipient}) } @g) . ")";
 			next;
@@ -116,6 +118,15 @@ for my $k (qw(recipient hard reason status)) {
 	    { recipient => 1, hard => 2, reason => 3, status => 4 }->{$k},
 	    $k, $n{$k}, $total{$k}, $pct, $target{$k};
 }
+# The same figures over the recipients found only: a missing recipient
+# is already counted against the recipient figure.
+my %found = (hard => $n{hard}, reason => $n{reason}, status => $n{status});
+my $nstatus_found = $total{status} - $status_missing;
+printf "# over the %d recipients found: hard %.1f%%, reason %.1f%%, " .
+    "status %.1f%% (%d/%d)\n", $n{recipient},
+    100 * $n{hard} / ($n{recipient} || 1),
+    100 * $n{reason} / ($n{recipient} || 1),
+    100 * $n{status} / ($nstatus_found || 1), $n{status}, $nstatus_found;
 printf "%s 5 - no output for non-bounces: %d/%d\n",
     $quiet == keys %nonbounce ? 'ok' : 'not ok', $quiet, scalar keys %nonbounce;
 if ($ENV{BG_VERBOSE}) {
