@@ -233,15 +233,15 @@ bounce_text_scan_pass(struct bounce_msg *m, const char *text,
 
 	while ((a = bounce_scan_next_addr(p, end, &len)) != NULL) {
 		const char *line = bounce_text_line_start(text, a);
+		bool	 is_strong = bounce_text_is_strong(line, a);
 		char	*addr;
 
-		if (strong && bounce_text_is_strong(line, a))
+		if (is_strong)
 			a = bounce_text_bracketed(a, end, &len);
 		addr = xstrndup(a, len);
 
 		bg_lowercase(addr);
-		if (bounce_text_is_system(addr) ||
-		    bounce_text_is_strong(line, a) != strong)
+		if (bounce_text_is_system(addr) || is_strong != strong)
 			;
 		else if (strong || (!bounce_text_excluded(m, addr, orig_from) &&
 		    !bounce_text_header_line(line) &&
@@ -360,7 +360,9 @@ bounce_text_block(const struct bounce_msg *m, const char *addr)
 		return bounce_scan_collapse(text, (size_t)(end - text),
 		    TEXT_MAX_BLOCK);
 	start = bounce_text_line_start(text, start);
-	stop = bounce_text_next_rcpt(m, start + 1, end, addr);
+	stop = strchr(start, '\n');
+	stop = bounce_text_next_rcpt(m, stop != NULL ? stop + 1 : end, end,
+	    addr);
 	if (stop <= start)
 		stop = end;
 	block = bounce_scan_collapse(start, (size_t)(stop - start),

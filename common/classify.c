@@ -144,7 +144,6 @@ classify_reply_code(const char *code)
 	if (code[0] == '2')
 		return REASON_DELIVERED;
 	switch (atoi(code)) {
-	case 421: return REASON_TOOMANYCONN;
 	case 452: return REASON_SYSTEMFULL;
 	case 500: case 501: case 502: case 503: case 504:
 		return REASON_SYNTAXERROR;

@@ -654,20 +654,60 @@ cfg_read(struct cfg_parser *p, FILE *fp)
 			if (start == 0)
 				cfg_error(p, lineno, "continuation line "
 				    "without a key before it");
-			else
-				buf_addstr(&logical, line);
+			else {
+				/* Joined with one space, as Postfix does. */
+				buf_addch(&logical, ' ');
+				buf_addstr(&logical, bg_trim(line));
+			}
 			continue;
 		}
 		if (start != 0)
 			cfg_logical_line(p, logical.data, start);
 		buf_reset(&logical);
-		buf_addstr(&logical, line);
+		buf_addstr(&logical, bg_trim(line));
 		start = lineno;
 	}
 	if (start != 0)
 		cfg_logical_line(p, logical.data, start);
 	free(line);
 	buf_free(&logical);
+}
+
+/* cfg_check_policy_lists - each reason in at most one policy list */
+static void
+cfg_check_policy_lists(struct cfg_parser *p)
+{
+	static const char *const names[] = {
+		"hard_reasons", "retryable_reasons", "block_reasons"
+	};
+	const struct strlist *lists[] = {
+		&p->cfg->hard_reasons, &p->cfg->retryable_reasons,
+		&p->cfg->block_reasons
+	};
+
+	for (size_t i = 0; i < BG_ARRAY_SIZE(lists); i++) {
+		int	 line = p->set_at[cfg_find(names[i]) - cfg_table];
+
+		for (size_t k = 0; k < lists[i]->n; k++) {
+			const char *r = lists[i]->v[k];
+
+			if (strcmp(r, "feedback") == 0 ||
+			    strcmp(r, "vacation") == 0 ||
+			    strcmp(r, "delivered") == 0)
+				cfg_error(p, line, "%s: \"%s\" is not a "
+				    "bounce reason; it has a fixed policy",
+				    names[i], r);
+			for (size_t j = i + 1; j < BG_ARRAY_SIZE(lists); j++) {
+				int	 lj = p->set_at[cfg_find(names[j]) -
+				    cfg_table];
+
+				if (strlist_contains(lists[j], r))
+					cfg_error(p, lj > line ? lj : line,
+					    "reason \"%s\" is in both %s and "
+					    "%s", r, names[i], names[j]);
+			}
+		}
+	}
 }
 
 /* cfg_cross_check - rules that involve more than one key */
@@ -681,6 +721,7 @@ cfg_cross_check(struct cfg_parser *p)
 		    "health_critical_rate (%lld.%02lld%%)",
 		    c->health_warning_rate / 100, c->health_warning_rate % 100,
 		    c->health_critical_rate / 100, c->health_critical_rate % 100);
+	cfg_check_policy_lists(p);
 }
 
 /* config_load - parse a file into a new configuration */

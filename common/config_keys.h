@@ -79,6 +79,7 @@ CFG_KEY(milter_socket_mode, MODE, "0660", 0, 0777, NULL)
 CFG_KEY(milter_socket_group, STR, "", 0, 0, "name?")
 CFG_KEY(lookup_socket, STR, "unix:/run/bounceguard/lookup.sock", 0, 0, "socket?")
 CFG_KEY(lookup_socket_mode, MODE, "0660", 0, 0777, NULL)
+CFG_KEY(lookup_socket_group, STR, "", 0, 0, "name?")
 CFG_KEY(pid_file, STR, "/run/bounceguard/milter.pid", 0, 0, "path?")
 CFG_KEY(on_store_error, ENUM, "accept", 0, 0, "accept|tempfail")
 CFG_KEY(reject_reply, STR,

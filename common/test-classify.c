@@ -39,7 +39,7 @@ static const struct code_case status_cases[] = {
 
 static const struct code_case reply_cases[] = {
 	{ "550", "undefined" }, { "552", "mailboxfull" },
-	{ "553", "userunknown" }, { "421", "toomanyconn" },
+	{ "553", "userunknown" }, { "421", "undefined" },
 	{ "452", "systemfull" }, { "501", "syntaxerror" },
 	{ "521", "notaccept" }, { "250", "delivered" }, { "55", "undefined" },
 	{ NULL, "undefined" },

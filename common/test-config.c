@@ -87,6 +87,10 @@ static const struct error_case error_cases[] = {
 	{ "health_warning_rate = 10%\nhealth_critical_rate = 5%\n",
 	  ": health_warning_rate (10.00%) exceeds health_critical_rate (5.00%)" },
 	{ "just words\n", ":1: missing '=' after \"just words\"" },
+	{ "block_reasons = blocked, userunknown\n",
+	  ":1: reason \"userunknown\" is in both hard_reasons and block_reasons" },
+	{ "hard_reasons = userunknown, vacation\n", ":1: hard_reasons: "
+	  "\"vacation\" is not a bounce reason; it has a fixed policy" },
 	{ "# comment\n  indented = 1\n",
 	  ":2: continuation line without a key before it" },
 	{ "mode = enforce\n\nmode = monitor\n", ":3: mode: already set at line 1" },
@@ -168,6 +172,8 @@ test_values(void)
 	    "outbound_authenticated = no\n"
 	    "milter_socket_mode = 0600\n"
 	    "health_critical_rate = 7.5%\n"
+	    "reject_reply = 550 5.7.1 <%a>:\n"
+	    "\t  suppressed (%r)\n"
 	    "outbound_networks = 192.0.2.0/24 2001:db8::/32\n";
 	struct buf err = BUF_INIT;
 	char	*path = write_file("good.conf", text, sizeof(text) - 1);
@@ -187,6 +193,8 @@ test_values(void)
 	is_int(cfg->milter_socket_mode, 0600, "octal mode");
 	is_int(cfg->health_critical_rate, 750, "percentage with decimals");
 	is_int(cfg->soft_bounce_limit, 5, "unset key keeps its default");
+	is_str(cfg->reject_reply, "550 5.7.1 <%a>: suppressed (%r)",
+	    "a continued text value is joined with one space");
 	is_str(cfg->path, path, "the object knows its file");
 	config_free(cfg);
 	buf_free(&err);
