@@ -121,8 +121,16 @@ install: all
 	$(if $(wildcard rules/*.rules),install -m 644 rules/*.rules $(DESTDIR)$(DATADIR)/rules/)
 	$(if $(wildcard man/*.5),install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/)
 	$(if $(wildcard man/*.8),install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/)
-	test -e $(DESTDIR)$(SYSCONFDIR)/bounceguard.conf || \
-	  install -m 644 contrib/bounceguard.conf $(DESTDIR)$(SYSCONFDIR)/bounceguard.conf
+	@if test -e $(DESTDIR)$(SYSCONFDIR)/bounceguard.conf; then \
+	  echo "install: $(DESTDIR)$(SYSCONFDIR)/bounceguard.conf exists, left unchanged"; \
+	else \
+	  sed -e 's|/usr/local/share/bounceguard|$(DATADIR)|g' \
+	      -e 's|/etc/bounceguard|$(SYSCONFDIR)|g' \
+	      -e 's|/var/lib/bounceguard|$(STATEDIR)|g' contrib/bounceguard.conf \
+	      > $(DESTDIR)$(SYSCONFDIR)/bounceguard.conf && \
+	  chmod 644 $(DESTDIR)$(SYSCONFDIR)/bounceguard.conf && \
+	  echo "install: created $(DESTDIR)$(SYSCONFDIR)/bounceguard.conf"; \
+	fi
 	@sh build-aux/make-secret.sh $(DESTDIR)$(SYSCONFDIR)/verp.secret
 
 clean:
