@@ -86,8 +86,9 @@ parse_out_row(struct parse_run *run, const char *file, long msgno,
 	char	 where[64] = "";
 	char	 diag[61];
 
-	if (msgno > 0)
-		(void)snprintf(where, sizeof(where), "#%ld", msgno);
+	if (msgno > 0 && snprintf(where, sizeof(where), "#%ld", msgno) >=
+	    (int)sizeof(where))
+		where[0] = '\0';
 	if (bg_strlcpy(diag, parse_dash(r->diagnostic), sizeof(diag)) >=
 	    sizeof(diag))
 		memcpy(diag + sizeof(diag) - 4, "...", 4);

@@ -91,8 +91,9 @@ bounce_is_local_host(const struct bounce_parser *p, const char *host)
 			return true;
 	if (p->nlocal_hostnames > 0)
 		return false;
-	if (self[0] == '\0' && gethostname(self, sizeof(self) - 1) < 0)
-		bg_strlcpy(self, "localhost", sizeof(self));
+	if (self[0] == '\0' && gethostname(self, sizeof(self) - 1) < 0 &&
+	    bg_strlcpy(self, "localhost", sizeof(self)) >= sizeof(self))
+		self[0] = '\0';
 	return strcasecmp(self, host) == 0;
 }
 

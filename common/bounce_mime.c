@@ -75,9 +75,10 @@ bounce_mime_iconv(const char *charset)
 	if (i == MIME_ICONV_CACHE || strlen(name) >= sizeof(mime_iconv[i].charset))
 		return iconv_open("UTF-8", name);
 	mime_iconv[i].cd = iconv_open("UTF-8", name);
-	if (mime_iconv[i].cd != (iconv_t)-1)
-		bg_strlcpy(mime_iconv[i].charset, name,
-		    sizeof(mime_iconv[i].charset));
+	if (mime_iconv[i].cd != (iconv_t)-1 &&
+	    bg_strlcpy(mime_iconv[i].charset, name,
+	    sizeof(mime_iconv[i].charset)) >= sizeof(mime_iconv[i].charset))
+		mime_iconv[i].charset[0] = '\0';	/* cannot happen: checked */
 	return mime_iconv[i].cd;
 }
 

@@ -53,8 +53,8 @@ bounce_ses_value(const char *p, const char *end, const char *key)
 	char	 pat[64];
 	const char *k, *v, *q;
 
-	(void)snprintf(pat, sizeof(pat), "\"%s\"", key);
-	if ((k = strstr(p, pat)) == NULL || k >= end)
+	if (snprintf(pat, sizeof(pat), "\"%s\"", key) >= (int)sizeof(pat) ||
+	    (k = strstr(p, pat)) == NULL || k >= end)
 		return NULL;
 	v = k + strlen(pat);
 	v += strspn(v, " \t\n:");
@@ -73,8 +73,8 @@ bounce_ses_array(const char *p, const char *key, const char **end)
 	char	 pat[64];
 	const char *a;
 
-	(void)snprintf(pat, sizeof(pat), "\"%s\"", key);
-	if ((a = strstr(p, pat)) == NULL || (a = strchr(a, '[')) == NULL ||
+	if (snprintf(pat, sizeof(pat), "\"%s\"", key) >= (int)sizeof(pat) ||
+	    (a = strstr(p, pat)) == NULL || (a = strchr(a, '[')) == NULL ||
 	    (*end = strchr(a, ']')) == NULL)
 		return NULL;
 	return a;

@@ -58,6 +58,19 @@ static const char *const text_from_words[] = {
 	"mail administrator", "mail system", "mailerdaemon", NULL
 };
 
+/* Words of a report about a failed delivery. */
+static const char *const text_failure_words[] = {
+	"fail", "undeliver", "could not", "couldn't", "couldn\xe2\x80\x99t",
+	"unable", "not be delivered", "not delivered", "wasn't delivered",
+	"rejected", "error", "returned", "bounce", "permanent", "temporar",
+	"invalid", "unknown", "denied", "refused", "not found", "not exist",
+	"delay", "problem", "quota", "full", "expired", "giving up",
+	"\xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc",		/* eraa: error */
+	"\xe5\xa4\xb1\xe6\x95\x97",				/* shippai */
+	"\xe3\x81\xa7\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x9b\xe3\x82\x93",	/* dekimasen */
+	NULL
+};
+
 /* Local parts of mail system addresses, never failed recipients. */
 static const char *const text_system_locals[] = {
 	"mailer-daemon", "mailerdaemon", "mail-daemon", "mdaemon", NULL
@@ -118,12 +131,32 @@ bounce_text_is_system(const char *addr)
 	return false;
 }
 
+/* bounce_text_says_failure - the subject or report speaks of a failure */
+static bool
+bounce_text_says_failure(const struct bounce_msg *m)
+{
+	char	*report = xstrndup(m->body.data != NULL ? m->body.data : "",
+	    m->cut);
+	char	 code[16];
+	bool	 yes = bounce_scan_status(report, code, sizeof(code)) ||
+	    bounce_scan_reply(report, code, sizeof(code));
+
+	for (int i = 0; !yes && text_failure_words[i] != NULL; i++)
+		yes = strcasestr(report, text_failure_words[i]) != NULL ||
+		    (m->subject != NULL &&
+		    strcasestr(m->subject, text_failure_words[i]) != NULL);
+	free(report);
+	return yes;
+}
+
 /* bounce_text_is_ndr - the headers say this is a delivery report */
 bool
 bounce_text_is_ndr(const struct bounce_msg *m)
 {
 	if (m->failed_rcpts != NULL || m->report_dsn)
 		return true;
+	if (!bounce_text_says_failure(m))
+		return false;
 	if (m->from != NULL && bounce_text_is_system(m->from))
 		return true;
 	for (int i = 0; m->from_raw != NULL && text_from_words[i] != NULL; i++)

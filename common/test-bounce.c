@@ -125,6 +125,11 @@ static const struct parse_case parse_cases[] = {
 	    "From: someone@example.org\nTo: b@example.com\nSubject: hi\n\n"
 	    "Write to me at someone@example.org.\n",
 	    BOUNCE_NONE, 0, NULL, NULL, NULL, NULL, BOUNCE_MODE_NONE, NULL },
+	{ "mail from a postmaster that reports nothing",
+	    "From: Postmaster <postmaster@example.org>\nTo: b@example.com\n"
+	    "Subject: Our new opening hours\n\nWrite to help@example.org "
+	    "or sales@example.org.\n",
+	    BOUNCE_NONE, 0, NULL, NULL, NULL, NULL, BOUNCE_MODE_NONE, NULL },
 	{ "mbox From line",
 	    "From MAILER-DAEMON Tue Nov 24 06:00:00 2026\n"
 	    "From: MAILER-DAEMON@mail.example.org\nTo: b@example.com\n"
