@@ -105,7 +105,10 @@ bench: all
 	@BG_BUILD=$(CURDIR)/$(O) BG_SRC=$(CURDIR) sh bench/run
 
 demo: all
-	@sh tests/demo.sh
+	@if [ -f tests/demo.sh ]; then sh tests/demo.sh; else \
+	  echo "make demo: not available yet; README.md says what it will do."; \
+	  echo "Meanwhile: ./build/bounceguard parse FILE classifies a bounce."; \
+	fi
 
 deps:
 	@sh build-aux/deps.sh --test
