@@ -255,6 +255,8 @@ test_lazy(void)
 int
 main(void)
 {
+	char	*cmd;
+
 	log_init("test-rules", LOG_TO_STDERR);
 	if (mkdtemp(tmpdir) == NULL)
 		fatal("mkdtemp");
@@ -265,7 +267,9 @@ main(void)
 	test_limits();
 	test_directories();
 	test_lazy();
-	if (system(xasprintf("rm -rf %s", tmpdir)) != 0)
+	cmd = xasprintf("rm -rf %s", tmpdir);
+	if (system(cmd) != 0)
 		diag("could not remove %s", tmpdir);
+	free(cmd);
 	return done_testing();
 }
