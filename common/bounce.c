@@ -349,6 +349,8 @@ bounce_complete(struct bounce_msg *m, struct bounce_rcpt *r)
 	bounce_codes(r);
 	if (r->command == NULL && m->res->kind == BOUNCE_DSN)
 		bounce_command_from_text(m, r);
+	if (m->res->kind == BOUNCE_NDR)
+		bounce_text_mtas(m, r);
 }
 
 /* bounce_classify - reason, hardness and rule of one recipient */

@@ -19,7 +19,11 @@
  *	are neither the sender nor a mail system address, else the
  *	recipient of the returned message. bounce_text_block() returns a
  *	recipient's diagnostic: the report text from the line naming it to
- *	the line naming the next recipient.
+ *	the line naming the next recipient. bounce_text_mtas() takes the
+ *	reporting MTA from the report's sender address and the remote MTA
+ *	from the diagnostic ("host mx.example.com [192.0.2.1]"); a report
+ *	from one of our own hosts about a remote server's SMTP reply is a
+ *	synchronous bounce.
  * DIAGNOSTICS
  *	None.
  *--*/
@@ -406,4 +410,51 @@ bounce_text_block(const struct bounce_msg *m, const char *addr)
 		    TEXT_MAX_BLOCK);
 	}
 	return block;
+}
+
+/* bounce_text_host_at - a host name token at p; its length */
+static size_t
+bounce_text_host_at(const char *p)
+{
+	size_t	 n = 0;
+	bool	 dot = false;
+
+	while (isalnum((unsigned char)p[n]) || p[n] == '-' || p[n] == '.')
+		dot |= p[n++] == '.';
+	while (n > 0 && p[n - 1] == '.')
+		n--;
+	return dot && n > 3 ? n : 0;
+}
+
+/* bounce_text_remote - "host NAME [IP]" or "NAME[IP]" in a diagnostic */
+static char *
+bounce_text_remote(const char *diag)
+{
+	for (const char *p = strstr(diag, "host "); p != NULL;
+	    p = strstr(p + 1, "host ")) {
+		size_t	 n = bounce_text_host_at(p + 5);
+		const char *after = p + 5 + n;
+
+		if (n > 0 && (after[0] == '[' || (after[0] == ' ' &&
+		    (after[1] == '[' || after[1] == '('))))
+			return xstrndup(p + 5, n);
+	}
+	return NULL;
+}
+
+/* bounce_text_mtas - the reporting and remote MTAs of a free-text
+   report, and from them its mode: our own MTA's report of a refusal
+   during the SMTP session is synchronous */
+void
+bounce_text_mtas(const struct bounce_msg *m, struct bounce_rcpt *r)
+{
+	const char *at = m->from != NULL ? strrchr(m->from, '@') : NULL;
+
+	if (r->reporting_mta == NULL && at != NULL && at[1] != '\0')
+		r->reporting_mta = xstrdup(at + 1);
+	if (r->remote_mta == NULL && r->diagnostic != NULL)
+		r->remote_mta = bounce_text_remote(r->diagnostic);
+	r->mode = bounce_is_local_host(m->p, r->reporting_mta) &&
+	    r->remote_mta != NULL && r->reply_code != NULL ?
+	    BOUNCE_MODE_SYNC : BOUNCE_MODE_ASYNC;
 }

@@ -31,7 +31,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 cat > "$tmp/bg.conf" <<CONF
 shipped_rules_dir = $BG_SRC/rules
 rules_dir = $tmp/site
-local_hostnames = out1.example.com
+local_hostnames = out1.example.com, smtp.example.co.uk
 CONF
 cd "$BG_SRC" || exit 1
 
