@@ -189,6 +189,10 @@ int	store_foreach_domain(struct store *, uint32_t, store_domain_fn, void *);
 
 int	store_checkpoint(struct store *);
 
+int	store_token_put(struct store *, const char *, uint32_t,
+	    const char *const *, size_t);
+int	store_token_get(struct store *, const char *, uint32_t *, struct buf *);
+
 /* Record helpers. */
 bool	store_supp_active(const struct store_supp *, time_t);
 const char *store_addr_state(const struct store_addr *, time_t);
