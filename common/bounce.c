@@ -324,7 +324,7 @@ bounce_codes(struct bounce_rcpt *r)
 }
 
 /* bounce_command_from_text - the refused command, from the report text */
-static void
+static bool
 bounce_command_from_text(struct bounce_msg *m, struct bounce_rcpt *r)
 {
 	char	*block = bounce_text_block(m, r->recipient);
@@ -333,6 +333,7 @@ bounce_command_from_text(struct bounce_msg *m, struct bounce_rcpt *r)
 	if (cmd != NULL)
 		r->command = xstrdup(cmd);
 	free(block);
+	return cmd != NULL;
 }
 
 /* bounce_complete - fill a recipient's gaps from the report text */
@@ -347,8 +348,6 @@ bounce_complete(struct bounce_msg *m, struct bounce_rcpt *r)
 	if (r->diagnostic != NULL)
 		bounce_scan_unfold_reply(r->diagnostic);
 	bounce_codes(r);
-	if (r->command == NULL && m->res->kind == BOUNCE_DSN)
-		bounce_command_from_text(m, r);
 	if (m->res->kind == BOUNCE_NDR)
 		bounce_text_mtas(m, r);
 }
@@ -368,6 +367,11 @@ bounce_classify(struct bounce_msg *m, struct bounce_rcpt *r,
 		return;
 	}
 	classify(m->p->rules, &in, &out);
+	if (out.needs_command && m->res->kind == BOUNCE_DSN &&
+	    bounce_command_from_text(m, r)) {
+		in.command = r->command;
+		classify_finish(&in, &out);
+	}
 	r->reason = out.reason;
 	r->hard = out.hard;
 	if (out.rule_file != NULL)

@@ -216,7 +216,7 @@ classify(struct ruleset *rs, const struct classify_input *in,
 
 	memset(out, 0, sizeof(*out));
 	if (classify_is_delivery(in)) {
-		out->reason = REASON_DELIVERED;
+		out->reason = out->base = REASON_DELIVERED;
 		return;
 	}
 	out->reason = classify_by_codes(in);
@@ -233,7 +233,17 @@ classify(struct ruleset *rs, const struct classify_input *in,
 		out->rule_line = m.line;
 	}
 	out->limit_hit = m.limit_hit;
-	out->reason = classify_by_command(out->reason, in);
+	out->base = out->reason;
+	classify_finish(in, out);
+}
+
+/* classify_finish - the reason from the base reason and the command */
+void
+classify_finish(const struct classify_input *in, struct classify_result *out)
+{
+	out->reason = classify_by_command(out->base, in);
+	out->needs_command = in->command == NULL &&
+	    (out->base == REASON_USERUNKNOWN || out->base == REASON_HOSTUNKNOWN);
 	if (out->reason == REASON_UNDEFINED &&
 	    (in->status != NULL || in->reply_code != NULL))
 		out->reason = REASON_ONHOLD;

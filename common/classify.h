@@ -8,6 +8,11 @@
  *	status code and the SMTP reply code give a first answer, then the
  *	text rules (rules.h) refine or override it. The result says which
  *	rule decided, if any; its strings point into the ruleset.
+ *
+ *	The refused SMTP command can change the reason (an unknown user
+ *	at DATA is a filter). Finding it may cost a scan of the whole
+ *	report, so a caller that did not look may check needs_command,
+ *	set the command in the input and call classify_finish() again.
  *--*/
 #ifndef BG_CLASSIFY_H
 #define BG_CLASSIFY_H
@@ -30,6 +35,8 @@ struct classify_input {
 
 struct classify_result {
 	enum reason reason;
+	enum reason base;		/* before the refused command is known */
+	bool	 needs_command;		/* the command would change the reason */
 	bool	 hard;
 	const char *rule_file;		/* NULL when no rule decided */
 	unsigned rule_line;
@@ -39,6 +46,8 @@ struct classify_result {
 enum reason classify_status(const char *status);
 enum reason classify_reply_code(const char *reply_code);
 void	classify(struct ruleset *, const struct classify_input *,
+	    struct classify_result *);
+void	classify_finish(const struct classify_input *,
 	    struct classify_result *);
 
 #endif

@@ -60,6 +60,7 @@ struct rule {
 	char	*pattern;
 	uint32_t options;
 	enum rule_state state;
+	bool	 jit;			/* JIT-compiled: use the fast path */
 	pcre2_code *code;
 };
 
@@ -172,7 +173,7 @@ rules_compile(struct ruleset *rs, struct rule *r, struct buf *err)
 		return -1;
 	}
 	if (rs->flags & RULES_JIT)
-		(void)pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE);
+		r->jit = pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0;
 	r->state = RULE_READY;
 	return 0;
 }
@@ -545,8 +546,12 @@ rules_exec(struct ruleset *rs, const struct rule *r, const char *text)
 {
 	int	 rc;
 
-	rc = pcre2_match(r->code, (PCRE2_SPTR)text, strlen(text), 0, 0,
-	    rs->md, rs->mctx);
+	if (r->jit)
+		rc = pcre2_jit_match(r->code, (PCRE2_SPTR)text, strlen(text), 0,
+		    0, rs->md, rs->mctx);
+	else
+		rc = pcre2_match(r->code, (PCRE2_SPTR)text, strlen(text), 0, 0,
+		    rs->md, rs->mctx);
 	if (rc >= 0)
 		return 1;
 	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||

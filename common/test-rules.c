@@ -143,9 +143,9 @@ test_matching(unsigned flags)
 
 /* test_limits - a catastrophic pattern hits the limit, not the CPU */
 static void
-test_limits(void)
+test_limits(unsigned flags)
 {
-	struct ruleset *rs = rules_new(0);
+	struct ruleset *rs = rules_new(flags);
 	struct buf err = BUF_INIT;
 	char	 text[64];
 	struct rule_input in;
@@ -159,7 +159,8 @@ test_limits(void)
 	rules_set_limits(rs, 1000, 100);
 	memset(&in, 0, sizeof(in));
 	in.text[RULE_PART_DIAGNOSTIC] = text;
-	is_int(rules_match(rs, &in, &m), 1, "a later rule still matches");
+	is_int(rules_match(rs, &in, &m), 1, "a later rule still matches "
+	    "(flags %u)", flags);
 	is_str(reason_name((enum reason)m.reason), "userunknown",
 	    "the runaway rule counts as no match");
 	ok(m.limit_hit, "the limit hit is reported");
@@ -264,7 +265,8 @@ main(void)
 	test_matching(0);
 	test_matching(RULES_JIT);
 	test_matching(RULES_LAZY);
-	test_limits();
+	test_limits(0);
+	test_limits(RULES_JIT);
 	test_directories();
 	test_lazy();
 	cmd = xasprintf("rm -rf %s", tmpdir);
