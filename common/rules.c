@@ -16,7 +16,8 @@
  *	this to start fast).
  *
  *	rules_match() applies the rules in order and reports the first
- *	that matches. Every match runs under the match and depth limits
+ *	that matches. A JIT ruleset first runs the literal prefilter of
+ *	rules_pre.c over the texts and skips the rules it rules out. Every match runs under the match and depth limits
  *	of rules_set_limits(); a pattern that hits a limit counts as not
  *	matching, and the event is reported in struct rule_match and
  *	counted by rules_limit_hits().
@@ -37,6 +38,7 @@
 #include "log.h"
 #include "reason.h"
 #include "rules.h"
+#include "rules_pre.h"
 #include "util.h"
 
 #define RULES_MAX_VALUES	16	/* values of one condition */
@@ -73,6 +75,9 @@ struct ruleset {
 	pcre2_match_context *mctx;
 	pcre2_match_data *md;
 	unsigned long limit_hits;
+	struct rules_pre *pre;		/* JIT rulesets: literal prefilter */
+	bool	 pre_built;
+	uint8_t	*cand[RULE_NPARTS];	/* per part: rules that may match */
 };
 
 /* rules_new - an empty ruleset */
@@ -125,6 +130,9 @@ rules_free(struct ruleset *rs)
 	}
 	for (size_t i = 0; i < rs->nfiles; i++)
 		free(rs->files[i]);
+	for (int p = 0; p < RULE_NPARTS; p++)
+		free(rs->cand[p]);
+	rules_pre_free(rs->pre);
 	free(rs->files);
 	free(rs->v);
 	pcre2_match_data_free(rs->md);
@@ -373,6 +381,7 @@ rules_add_line(struct ruleset *rs, const char *file, unsigned lineno,
 		rs->v = xrealloc(rs->v, rs->cap * sizeof(*rs->v));
 	}
 	rs->v[rs->n++] = r;
+	rs->pre_built = false;
 	return 0;
 }
 
@@ -574,12 +583,60 @@ rules_ready(struct ruleset *rs, struct rule *r)
 	return r->state == RULE_READY;
 }
 
+/* rules_prefilter - build the prefilter of a JIT ruleset once */
+static void
+rules_prefilter(struct ruleset *rs)
+{
+	const char **pats = xcalloc(rs->n + 1, sizeof(char *));
+	uint32_t *opts = xcalloc(rs->n + 1, sizeof(uint32_t));
+
+	for (size_t i = 0; i < rs->n; i++) {
+		pats[i] = rs->v[i].pattern;
+		opts[i] = rs->v[i].options;
+	}
+	rules_pre_free(rs->pre);
+	rs->pre = rules_pre_build(pats, opts, rs->n);
+	for (int p = 0; p < RULE_NPARTS; p++)
+		rs->cand[p] = xrealloc(rs->cand[p], rs->n + 1);
+	rs->pre_built = true;
+	free(pats);
+	free(opts);
+}
+
+/* rules_candidates - which rules may match each part of the input */
+static void
+rules_candidates(struct ruleset *rs, const struct rule_input *in)
+{
+	if (!(rs->flags & RULES_JIT))
+		return;
+	if (!rs->pre_built)
+		rules_prefilter(rs);
+	for (int p = 0; rs->pre != NULL && p < RULE_NPARTS; p++) {
+		memset(rs->cand[p], 0, rs->n);
+		if (in->text[p] != NULL)
+			rules_pre_scan(rs->pre, in->text[p], rs->cand[p]);
+	}
+}
+
+/* rules_may_match - the prefilter does not rule out rule i */
+static bool
+rules_may_match(const struct ruleset *rs, size_t i)
+{
+	if (rs->pre == NULL || rules_pre_always(rs->pre, i))
+		return true;
+	for (int p = 0; p < RULE_NPARTS; p++)
+		if ((rs->v[i].parts & (1u << p)) && rs->cand[p][i])
+			return true;
+	return false;
+}
+
 /* rules_try - whether one rule matches the input */
 static int
 rules_try(struct ruleset *rs, struct rule *r, const struct rule_input *in,
     bool *limit_hit)
 {
-	if (!rules_cond_status(&r->status, in->status) ||
+	if (!rules_may_match(rs, (size_t)(r - rs->v)) ||
+	    !rules_cond_status(&r->status, in->status) ||
 	    !rules_cond_prefix(&r->reply, in->reply_code) ||
 	    !rules_cond_prefix(&r->action, in->action) || !rules_ready(rs, r))
 		return 0;
@@ -604,6 +661,7 @@ rules_match(struct ruleset *rs, const struct rule_input *in,
 	memset(m, 0, sizeof(*m));
 	if (rs == NULL)
 		return 0;
+	rules_candidates(rs, in);
 	for (size_t i = 0; i < rs->n; i++) {
 		struct rule *r = &rs->v[i];
 

@@ -169,6 +169,120 @@ test_limits(unsigned flags)
 	rules_free(rs);
 }
 
+struct pre_case {
+	const char *rule;
+	const char *text;
+	int	 want;
+};
+
+static const struct pre_case pre_cases[] = {
+	{ "blocked /over ?quota/", "mailbox overquota", 1 },
+	{ "blocked /mail(box)? full/", "mail full", 1 },
+	{ "blocked /mail(box)+ full/", "mail full", 0 },
+	{ "blocked /(?<!sender )address rejected/", "address rejected", 1 },
+	{ "blocked /(?<!sender )address rejected/", "sender address rejected", 0 },
+	{ "blocked /colou?r/", "color", 1 },
+	{ "blocked /a{0,3}bcd/", "bcd", 1 },
+	{ "blocked /[xy]yz/", "XYZ", 1 },
+	{ "blocked /\\bSPAM\\b/c", "SPAM here", 1 },
+	{ "blocked /\\bSPAM\\b/c", "spam here", 0 },
+	{ "blocked /x+yz/", "xxxyz", 1 },
+	{ "blocked /(foo|bar)baz/", "BarBaz", 1 },
+	{ "blocked /(foo|)baz/", "baz", 1 },
+	{ "blocked /(?i)QUOTA/c", "quota", 1 },
+	{ "blocked /\\d{3} error/", "550 error", 1 },
+	{ "blocked /user\\.name/", "user.name", 1 },
+	{ "blocked /user\\.name/", "userxname", 0 },
+	{ "blocked /(?:ab)+c/", "ababc", 1 },
+	{ "blocked /a.b/", "axb", 1 },
+	{ "blocked / a b c /x", "abc", 1 },
+	{ "blocked /\\Qa.b\\E/", "a.b", 1 },
+	{ "blocked /dns(?!;)/", "DNS error", 1 },
+	{ "blocked /(account|mail ?box) .{0,9}(disabled|locked)/",
+	    "Mailbox is locked", 1 },
+};
+
+/* test_prefilter - JIT rulesets skip rules by literals, never wrongly */
+static void
+test_prefilter(void)
+{
+	for (size_t i = 0; i < BG_ARRAY_SIZE(pre_cases); i++) {
+		struct buf err = BUF_INIT;
+		struct ruleset *jit = rules_new(RULES_JIT);
+		struct ruleset *plain = rules_new(0);
+		char	*text = xasprintf("%s\n", pre_cases[i].rule);
+		struct rule_input in;
+		struct rule_match m;
+
+		memset(&in, 0, sizeof(in));
+		in.text[RULE_PART_DIAGNOSTIC] = pre_cases[i].text;
+		if (rules_add_text(jit, "p.rules", text, &err) < 0 ||
+		    rules_add_text(plain, "p.rules", text, &err) < 0)
+			diag("%s", err.data);
+		is_int(rules_match(jit, &in, &m), pre_cases[i].want,
+		    "prefilter case %zu: %s on \"%s\"", i, pre_cases[i].rule,
+		    pre_cases[i].text);
+		is_int(rules_match(plain, &in, &m), pre_cases[i].want,
+		    "prefilter case %zu without JIT", i);
+		free(text);
+		buf_free(&err);
+		rules_free(jit);
+		rules_free(plain);
+	}
+}
+
+/* test_shipped - the shipped rules give the same answers with and
+   without the prefilter on a range of texts */
+static void
+test_shipped(void)
+{
+	static const char *const texts[] = {
+		"550 5.1.1 <a@b.example>: Recipient address rejected: User "
+		    "unknown in virtual mailbox table",
+		"552 5.2.2 Mailbox full, over quota",
+		"554 5.7.1 Service unavailable; Client host [192.0.2.1] "
+		    "blocked using zen.spamhaus.org",
+		"421 4.7.0 Try again later, closing connection. (EHLO) "
+		    "rate limited due to IP reputation",
+		"550 5.7.26 Unauthenticated email from example.com is not "
+		    "accepted due to domain's DMARC policy",
+		"Connection timed out", "550 Requested action not taken: "
+		    "mailbox unavailable", "553 sorry, that domain isn't in my "
+		    "list of allowed rcpthosts (#5.7.1)",
+		"The email account that you tried to reach is disabled.",
+		"host mx.example.com said: 554 5.7.9 Message not accepted for "
+		    "policy reasons", "550 Host unknown",
+	};
+	const char *src = getenv("BG_SRC");
+	char	*dir = xasprintf("%s/rules", src != NULL ? src : ".");
+	const char *dirs[1] = { dir };
+	struct buf err = BUF_INIT;
+	struct ruleset *jit = rules_load(dirs, 1, RULES_JIT, &err);
+	struct ruleset *plain = rules_load(dirs, 1, 0, &err);
+
+	ok(jit != NULL && plain != NULL && rules_count(jit) > 0,
+	    "the shipped rules load from %s", dir);
+	for (size_t i = 0; jit != NULL && plain != NULL &&
+	    i < BG_ARRAY_SIZE(texts); i++) {
+		struct rule_input in;
+		struct rule_match a, b;
+		int	 ra, rb;
+
+		memset(&in, 0, sizeof(in));
+		in.text[RULE_PART_DIAGNOSTIC] = texts[i];
+		in.text[RULE_PART_BODY] = texts[i];
+		ra = rules_match(jit, &in, &a);
+		rb = rules_match(plain, &in, &b);
+		ok(ra == rb && (!ra || (a.line == b.line &&
+		    strcmp(a.file, b.file) == 0)), "shipped rules agree on "
+		    "text %zu", i);
+	}
+	rules_free(jit);
+	rules_free(plain);
+	buf_free(&err);
+	free(dir);
+}
+
 /* write_rules - a rule file in a test directory */
 static void
 write_rules(const char *dir, const char *name, const char *text)
@@ -269,6 +383,8 @@ main(void)
 	test_limits(RULES_JIT);
 	test_directories();
 	test_lazy();
+	test_prefilter();
+	test_shipped();
 	cmd = xasprintf("rm -rf %s", tmpdir);
 	if (system(cmd) != 0)
 		diag("could not remove %s", tmpdir);
