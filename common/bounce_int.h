@@ -36,6 +36,7 @@ struct bounce_msg {
 	bool	 report_dsn;		/* multipart/report delivery-status */
 	struct buf body;		/* human-readable text */
 	size_t	 cut;			/* where the returned copy starts */
+	size_t	 hint;			/* where the last recipient was found */
 	void	*html_part;		/* first text/html part, a fallback */
 	struct buf dsn;			/* delivery-status fields */
 	bool	 has_dsn;
@@ -57,7 +58,7 @@ void	bounce_dsn_parse(struct bounce_msg *, const char *);
 void	bounce_text_parse(struct bounce_msg *);
 const char *bounce_text_cut(const char *);
 bool	bounce_text_is_ndr(const struct bounce_msg *);
-char   *bounce_text_block(const struct bounce_msg *, const char *addr);
+char   *bounce_text_block(struct bounce_msg *, const char *addr);
 void	bounce_text_mtas(const struct bounce_msg *, struct bounce_rcpt *);
 
 /* bounce_arf.c */

@@ -50,7 +50,9 @@ bounce_mime_raw(GMimePart *part, struct buf *out)
 	g_mime_data_wrapper_write_to_stream(dw, mem);
 	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
 	if (ba != NULL && out->len < MIME_MAX_TEXT)
-		bounce_scan_append(out, (const char *)ba->data, ba->len);
+		bounce_scan_append(out, (const char *)ba->data,
+		    ba->len < MIME_MAX_TEXT - out->len ? ba->len :
+		    MIME_MAX_TEXT - out->len);
 	g_object_unref(mem);
 }
 

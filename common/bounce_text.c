@@ -268,7 +268,8 @@ bounce_text_scan_pass(struct bounce_msg *m, const char *text,
 	const char *p = text, *a;
 	size_t	 len, n = 0;
 
-	while ((a = bounce_scan_next_addr(p, end, &len)) != NULL) {
+	while (!m->res->truncated &&
+	    (a = bounce_scan_next_addr(p, end, &len)) != NULL) {
 		const char *line = bounce_text_line_start(text, a);
 		bool	 is_strong = bounce_text_is_strong(line, a);
 		char	*addr;
@@ -352,23 +353,37 @@ bounce_text_parse(struct bounce_msg *m)
 	free(orig_from);
 }
 
-/* bounce_text_next_rcpt - the next line naming another recipient */
+/* bounce_text_is_other - an address that is another recipient */
+static bool
+bounce_text_is_other(const struct bounce_msg *m, const char *a, size_t len,
+    const char *self)
+{
+	for (size_t i = 0; i < m->res->nrcpt; i++) {
+		const char *r = m->res->rcpt[i].recipient;
+
+		if (r != NULL && strlen(r) == len &&
+		    strncasecmp(r, a, len) == 0 && strcmp(r, self) != 0)
+			return true;
+	}
+	return false;
+}
+
+/* bounce_text_next_rcpt - the next line naming another recipient, looked
+   for no further than a block can reach */
 static const char *
 bounce_text_next_rcpt(const struct bounce_msg *m, const char *from,
     const char *end, const char *self)
 {
-	const char *best = end;
+	const char *limit = end - from > 4 * TEXT_MAX_BLOCK ?
+	    from + 4 * TEXT_MAX_BLOCK : end;
+	const char *a;
+	size_t	 len;
 
-	for (size_t i = 0; i < m->res->nrcpt; i++) {
-		const char *r = m->res->rcpt[i].recipient, *hit;
-
-		if (r == NULL || strcmp(r, self) == 0)
-			continue;
-		hit = strcasestr(from, r);
-		if (hit != NULL && hit < best)
-			best = bounce_text_line_start(from, hit);
-	}
-	return best;
+	for (const char *p = from; (a = bounce_scan_next_addr(p, limit,
+	    &len)) != NULL; p = a + len)
+		if (bounce_text_is_other(m, a, len, self))
+			return bounce_text_line_start(from, a);
+	return end;
 }
 
 /* bounce_text_has_code - the text carries a status or reply code */
@@ -381,9 +396,27 @@ bounce_text_has_code(const char *s)
 	    bounce_scan_reply(s, code, sizeof(code)));
 }
 
+/* bounce_text_find - where the report names an address: recipients come
+   in order, so look after the previous one first */
+static const char *
+bounce_text_find(struct bounce_msg *m, const char *addr)
+{
+	const char *text = m->body.data, *hit = NULL;
+
+	if (addr == NULL)
+		return NULL;
+	if (m->hint < m->cut)
+		hit = strcasestr(text + m->hint, addr);
+	if (hit == NULL || hit >= text + m->cut)
+		hit = strcasestr(text, addr);
+	if (hit != NULL && hit < text + m->cut)
+		m->hint = (size_t)(hit - text);
+	return hit;
+}
+
 /* bounce_text_block - a recipient's part of the report, or NULL */
 char *
-bounce_text_block(const struct bounce_msg *m, const char *addr)
+bounce_text_block(struct bounce_msg *m, const char *addr)
 {
 	const char *text = m->body.len > 0 ? m->body.data : NULL;
 	const char *end, *start, *stop;
@@ -392,7 +425,7 @@ bounce_text_block(const struct bounce_msg *m, const char *addr)
 	if (text == NULL)
 		return NULL;
 	end = text + m->cut;
-	start = addr != NULL ? strcasestr(text, addr) : NULL;
+	start = bounce_text_find(m, addr);
 	if (start == NULL || start >= end)
 		return bounce_scan_collapse(text, (size_t)(end - text),
 		    TEXT_MAX_BLOCK);

@@ -43,6 +43,7 @@
 
 #define RULES_MAX_VALUES	16	/* values of one condition */
 #define RULES_MAX_LINE		8192
+#define RULES_PRE_MIN_USERS	4	/* rules a part needs to be prefiltered */
 
 enum rule_state { RULE_UNCOMPILED, RULE_READY, RULE_BROKEN };
 
@@ -77,6 +78,8 @@ struct ruleset {
 	unsigned long limit_hits;
 	struct rules_pre *pre;		/* JIT rulesets: literal prefilter */
 	bool	 pre_built;
+	bool	 pre_part[RULE_NPARTS];	/* parts worth a prefilter scan */
+	bool	 scanned[RULE_NPARTS];	/* parts scanned for this input */
 	uint8_t	*cand[RULE_NPARTS];	/* per part: rules that may match */
 };
 
@@ -596,8 +599,14 @@ rules_prefilter(struct ruleset *rs)
 	}
 	rules_pre_free(rs->pre);
 	rs->pre = rules_pre_build(pats, opts, rs->n);
-	for (int p = 0; p < RULE_NPARTS; p++)
+	for (int p = 0; p < RULE_NPARTS; p++) {
+		size_t	 users = 0;
+
+		for (size_t i = 0; i < rs->n; i++)
+			users += (rs->v[i].parts & (1u << p)) != 0;
+		rs->pre_part[p] = users >= RULES_PRE_MIN_USERS;
 		rs->cand[p] = xrealloc(rs->cand[p], rs->n + 1);
+	}
 	rs->pre_built = true;
 	free(pats);
 	free(opts);
@@ -612,6 +621,9 @@ rules_candidates(struct ruleset *rs, const struct rule_input *in)
 	if (!rs->pre_built)
 		rules_prefilter(rs);
 	for (int p = 0; rs->pre != NULL && p < RULE_NPARTS; p++) {
+		rs->scanned[p] = rs->pre_part[p];
+		if (!rs->scanned[p])
+			continue;
 		memset(rs->cand[p], 0, rs->n);
 		if (in->text[p] != NULL)
 			rules_pre_scan(rs->pre, in->text[p], rs->cand[p]);
@@ -625,7 +637,8 @@ rules_may_match(const struct ruleset *rs, size_t i)
 	if (rs->pre == NULL || rules_pre_always(rs->pre, i))
 		return true;
 	for (int p = 0; p < RULE_NPARTS; p++)
-		if ((rs->v[i].parts & (1u << p)) && rs->cand[p][i])
+		if ((rs->v[i].parts & (1u << p)) &&
+		    (!rs->scanned[p] || rs->cand[p][i]))
 			return true;
 	return false;
 }

@@ -236,6 +236,47 @@ test_limits(void)
 	buf_free(&msg);
 }
 
+/* test_hostile - huge reports end at the limits, without quadratic work */
+static void
+test_hostile(void)
+{
+	static const char *const local[] = { "x.example" };
+	struct bounce_parser bp;
+	struct bounce_result res;
+	struct buf msg = BUF_INIT;
+	struct ruleset *rs = rules_new(RULES_JIT);
+	struct buf err = BUF_INIT;
+
+	(void)rules_add_text(rs, "t.rules", "userunknown /no mailbox/\n"
+	    "rejected part=body /groups/\n", &err);
+	bounce_parser_init(&bp);
+	bp.rules = rs;
+	bp.local_hostnames = local;
+	bp.nlocal_hostnames = 1;
+	buf_addstr(&msg, "From: MAILER-DAEMON@x.example\nTo: b@example.com\n"
+	    "Subject: failure notice\n\n");
+	for (int i = 0; i < 20000; i++)
+		buf_printf(&msg, "<u%d@example.org>:\nSorry, no mailbox here by "
+		    "that name. (#5.1.1)\n\n", i);
+	(void)bounce_parse(&bp, msg.data, msg.len, &res);
+	is_int((long long)res.nrcpt, 1000, "20000 failed addresses: 1000 kept");
+	ok(res.truncated, "and the result says it was cut");
+	is_str(res.nrcpt ? reason_name(res.rcpt[999].reason) : NULL,
+	    "userunknown", "the last one kept is classified");
+	bounce_result_free(&res);
+	buf_reset(&msg);
+	buf_addstr(&msg, DSN_HEAD "Reporting-MTA: dns; x.example\n\n");
+	for (int i = 0; i < 20000; i++)
+		buf_printf(&msg, "Final-Recipient: rfc822; u%d@example.org\n"
+		    "Action: failed\nStatus: 5.1.1\n\n", i);
+	(void)bounce_parse(&bp, msg.data, msg.len, &res);
+	is_int((long long)res.nrcpt, 1000, "20000 DSN recipients: 1000 kept");
+	bounce_result_free(&res);
+	buf_free(&msg);
+	buf_free(&err);
+	rules_free(rs);
+}
+
 struct scan_case {
 	const char *text;
 	const char *addr, *status, *reply, *command;
@@ -288,6 +329,7 @@ main(void)
 	bounce_init();
 	test_parse();
 	test_limits();
+	test_hostile();
 	test_scan();
 	return done_testing();
 }
