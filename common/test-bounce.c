@@ -236,6 +236,29 @@ test_limits(void)
 	buf_free(&msg);
 }
 
+/* test_charsets - text parts are converted to UTF-8 */
+static void
+test_charsets(void)
+{
+	static const char msg[] =
+	    "From: MAILER-DAEMON@mx.example.fr\nTo: b@example.com\n"
+	    "Subject: =?ISO-8859-1?Q?Non_remis_=E0?= destinataire\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: text/plain; charset=ISO-8859-1\n"
+	    "Content-Transfer-Encoding: quoted-printable\n\n"
+	    "<zoe@example.fr>: 550 5.1.1 adresse inconnue, d=E9sol=E9\n";
+	struct bounce_parser bp;
+	struct bounce_result res;
+
+	bounce_parser_init(&bp);
+	(void)bounce_parse(&bp, msg, sizeof(msg) - 1, &res);
+	is_int((long long)res.nrcpt, 1, "latin-1 report: one recipient");
+	ok(res.nrcpt == 1 && res.rcpt[0].diagnostic != NULL &&
+	    strstr(res.rcpt[0].diagnostic, "d\xc3\xa9sol\xc3\xa9") != NULL,
+	    "quoted-printable latin-1 becomes UTF-8");
+	bounce_result_free(&res);
+}
+
 /* test_hostile - huge reports end at the limits, without quadratic work */
 static void
 test_hostile(void)
@@ -330,6 +353,7 @@ main(void)
 	test_parse();
 	test_limits();
 	test_hostile();
+	test_charsets();
 	test_scan();
 	return done_testing();
 }
