@@ -1,0 +1,238 @@
+/*++
+ * NAME
+ *	bounceguard-pipe 8
+ * SUMMARY
+ *	record one bounce; the MTA's delivery program for the VERP domain
+ * DESCRIPTION
+ *	bounceguard-pipe -c FILE -r RECIPIENT -s SENDER [-q QUEUE_ID] [-e]
+ *
+ *	Reads one message on standard input, checks the signed VERP
+ *	recipient, parses the bounce, applies the policy and records the
+ *	result in the store, in one durable transaction per recipient.
+ *	Bounces that cannot be verified, matched or parsed are kept in
+ *	quarantine_dir and change nothing.
+ *
+ *	The start-up path is kept lean because this runs once per bounce:
+ *	the rules are compiled on first use and never JIT-compiled.
+ * DIAGNOSTICS
+ *	Exit status, as Postfix pipe(8) and Exim read <sysexits.h>: 0 once
+ *	the bounce is recorded or quarantined; 75 (EX_TEMPFAIL) whenever it
+ *	could not be (store locked, full or missing; bad configuration;
+ *	quarantine not writable), so that the MTA keeps it and retries.
+ *	Never a permanent failure: no bounce is lost for a problem of ours.
+ *	Nothing is written to standard output; on exit 75 one line on
+ *	standard error says why (Postfix shows it in its deferral reason).
+ *--*/
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "pipe.h"
+#include "rules.h"
+#include "store.h"
+#include "util.h"
+
+/* pipe_tempfail - say why on stderr and in the log, exit 75 */
+__attribute__((format(printf, 2, 3), noreturn))
+static void
+pipe_tempfail(const struct pipe_run *run, const char *fmt, ...)
+{
+	char	 msg[1024];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warnx("%s: deferred: %s", run->queue_id, msg);
+	fprintf(stderr, "bounceguard-pipe: %s\n", msg);
+	exit(PIPE_EX_TEMPFAIL);
+}
+
+/* pipe_usage - a master.cf mistake is ours: keep the mail */
+__attribute__((noreturn))
+static void
+pipe_usage(const struct pipe_run *run)
+{
+	pipe_tempfail(run, "usage: bounceguard-pipe -c FILE -r RECIPIENT "
+	    "-s SENDER [-q QUEUE_ID] [-e]");
+}
+
+/* pipe_load_config - the configuration, or exit 75 naming the problems */
+static void
+pipe_load_config(struct pipe_run *run, const char *path)
+{
+	struct buf err = BUF_INIT;
+	char	*nl;
+
+	if ((run->cfg = config_load(path, &err)) == NULL) {
+		for (char *line = err.data; line && *line; line = nl + 1) {
+			if ((nl = strchr(line, '\n')) == NULL)
+				break;
+			*nl = '\0';
+			log_warnx("%s", line);
+		}
+		pipe_tempfail(run, "bad configuration in %s", path);
+	}
+	buf_free(&err);
+	log_set_facility(config_enum_name(run->cfg, "syslog_facility"));
+	if (run->cfg->verp_domain[0] == '\0')
+		pipe_tempfail(run, "%s: verp_domain is not set", path);
+}
+
+/* pipe_kept - quarantine, as a step outcome */
+static enum pipe_step
+pipe_kept(struct pipe_run *run, const char *reason)
+{
+	return pipe_quarantine(run, reason) == 0 ? PIPE_DONE : PIPE_FAIL;
+}
+
+/* pipe_verify - decode the VERP recipient */
+static enum pipe_step
+pipe_verify(struct pipe_run *run)
+{
+	struct verp_codec c;
+	struct buf err = BUF_INIT;
+
+	if ((run->keys = verp_keys_load(run->cfg->verp_secret_file, &err)) ==
+	    NULL)
+		pipe_tempfail(run, "%s", bg_trim(err.data));
+	buf_free(&err);
+	c.prefix = run->cfg->verp_prefix;
+	c.domain = run->cfg->verp_domain;
+	c.keys = run->keys;
+	c.max_age = run->cfg->verp_max_age;
+	verp_decode(&c, run->recipient, run->now, &run->verp);
+	if (run->verp.status == VERP_VALID)
+		return PIPE_NEXT;
+	if (run->verp.status == VERP_NOT_OURS)
+		return pipe_kept(run, "unsigned");
+	return pipe_kept(run, verp_status_name(run->verp.status));
+}
+
+/* pipe_parse - classify the message */
+static enum pipe_step
+pipe_parse(struct pipe_run *run)
+{
+	const char *dirs[] = { run->cfg->shipped_rules_dir,
+	    run->cfg->rules_dir };
+	struct bounce_parser bp;
+	struct ruleset *rs;
+	struct buf err = BUF_INIT;
+
+	if ((rs = rules_load(dirs, 2, RULES_LAZY, &err)) == NULL)
+		pipe_tempfail(run, "rules: %s", bg_trim(err.data));
+	buf_free(&err);
+	rules_set_limits(rs, (uint32_t)run->cfg->rule_match_limit,
+	    (uint32_t)run->cfg->rule_depth_limit);
+	bounce_init();
+	bounce_parser_init(&bp);
+	bp.local_hostnames = (const char *const *)run->cfg->local_hostnames.v;
+	bp.nlocal_hostnames = run->cfg->local_hostnames.n;
+	bp.max_parts = (size_t)run->cfg->parse_max_parts;
+	bp.max_depth = (size_t)run->cfg->parse_max_depth;
+	bp.max_recipients = (size_t)run->cfg->parse_max_recipients;
+	bp.rules = rs;
+	bounce_parse(&bp, run->msg.data, run->msg.len, &run->parsed);
+	rules_free(rs);
+	if (run->parsed.kind != BOUNCE_NONE && run->parsed.nrcpt > 0)
+		return PIPE_NEXT;
+	return pipe_kept(run, "not-a-bounce");
+}
+
+/* pipe_open_store - the store, or exit 75 */
+static void
+pipe_open_store(struct pipe_run *run)
+{
+	struct store_opts o;
+	struct buf err = BUF_INIT;
+
+	o.lock_timeout = run->cfg->store_lock_timeout;
+	o.cache_size = run->cfg->store_cache_size;
+	o.event_history_max = (unsigned)run->cfg->event_history_max;
+	o.readonly = false;
+	if (store_open(&run->store, run->cfg->store_dir, &o, &err) != STORE_OK)
+		pipe_tempfail(run, "%s", buf_cstr(&err));
+	buf_free(&err);
+}
+
+/* pipe_args - the command line */
+static void
+pipe_args(struct pipe_run *run, int argc, char **argv, const char **config)
+{
+	int	 ch;
+
+	while ((ch = getopt(argc, argv, "c:eq:r:s:V")) != -1) {
+		switch (ch) {
+		case 'c':
+			*config = optarg;
+			break;
+		case 'e':
+			log_init("bounceguard-pipe", LOG_TO_SYSLOG | LOG_TO_STDERR);
+			break;
+		case 'q':
+			run->queue_id = optarg;
+			break;
+		case 'r':
+			run->recipient = optarg;
+			break;
+		case 's':
+			run->sender = optarg;
+			break;
+		case 'V':
+			printf("bounceguard-pipe %s\n", BG_VERSION);
+			exit(0);
+		default:
+			pipe_usage(run);
+		}
+	}
+	if (optind != argc || run->recipient == NULL || run->sender == NULL)
+		pipe_usage(run);
+}
+
+/* pipe_process - every step, in order */
+static enum pipe_step
+pipe_process(struct pipe_run *run)
+{
+	enum pipe_step st;
+
+	if (run->oversize)
+		return pipe_kept(run, "too-big");
+	if ((st = pipe_verify(run)) != PIPE_NEXT ||
+	    (st = pipe_parse(run)) != PIPE_NEXT)
+		return st;
+	pipe_digest(run);
+	pipe_open_store(run);
+	return pipe_record(run) == PIPE_EX_OK ? PIPE_DONE : PIPE_FAIL;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct pipe_run run;
+	const char *config = CONFIG_DEFAULT_PATH;
+
+	memset(&run, 0, sizeof(run));
+	run.queue_id = "NOQUEUE";
+	log_init("bounceguard-pipe", LOG_TO_SYSLOG);
+	log_set_fatal_status(PIPE_EX_TEMPFAIL);
+	pipe_args(&run, argc, argv, &config);
+	if (geteuid() == 0)
+		pipe_tempfail(&run, "refusing to run as root; set user= in "
+		    "master.cf or user = in the Exim transport");
+	pipe_load_config(&run, config);
+	run.now = time(NULL);
+	if (pipe_read_message(&run) < 0)
+		pipe_tempfail(&run, "reading the message: %s", strerror(errno));
+	if (pipe_process(&run) == PIPE_FAIL)
+		pipe_tempfail(&run, "could not record or quarantine the bounce");
+	store_close(run.store);
+	bounce_result_free(&run.parsed);
+	verp_keys_free(run.keys);
+	config_free(run.cfg);
+	buf_free(&run.msg);
+	return PIPE_EX_OK;
+}

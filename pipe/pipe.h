@@ -1,0 +1,62 @@
+/*++
+ * NAME
+ *	pipe 3h
+ * SUMMARY
+ *	bounceguard-pipe, shared declarations
+ * DESCRIPTION
+ *	One struct pipe_run holds everything about the bounce being
+ *	delivered; each file in pipe/ does one step with it.
+ *--*/
+#ifndef BG_PIPE_H
+#define BG_PIPE_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "bounce.h"
+#include "buf.h"
+#include "config.h"
+#include "policy.h"
+#include "verp.h"
+
+/* <sysexits.h> values, as Postfix pipe(8) reads them. */
+#define PIPE_EX_OK		0
+#define PIPE_EX_TEMPFAIL	75
+
+struct store;
+
+struct pipe_run {
+	struct config *cfg;
+	const char *queue_id;		/* -q, or NOQUEUE */
+	const char *recipient;		/* -r: the VERP address */
+	const char *sender;		/* -s */
+	time_t	 now;
+	struct buf msg;			/* the message, up to max_message_size */
+	bool	 oversize;		/* more follows on standard input */
+	char	 digest[33];		/* hex, first 128 bits of SHA-256 */
+	struct verp_keys *keys;
+	struct verp_decoded verp;
+	struct bounce_result parsed;
+	struct store *store;
+};
+
+/* The outcome of a step: go on, or stop with the message handled. */
+enum pipe_step { PIPE_NEXT, PIPE_DONE, PIPE_FAIL };
+
+/* message.c */
+int	pipe_read_message(struct pipe_run *);
+void	pipe_digest(struct pipe_run *);
+void	pipe_sender_domain(const struct pipe_run *, char *, size_t);
+
+/* quarantine.c */
+int	pipe_quarantine(struct pipe_run *, const char *);
+
+/* record.c */
+int	pipe_record(struct pipe_run *);
+
+/* events.c */
+void	pipe_event(const struct pipe_run *, const char *,
+	    const struct bounce_rcpt *, const struct policy_input *,
+	    const struct policy_result *);
+
+#endif

@@ -1,0 +1,178 @@
+/*++
+ * NAME
+ *	record 3
+ * SUMMARY
+ *	matching a parsed bounce to its recipients of record and recording it
+ * DESCRIPTION
+ *	The VERP address names the recipient of record: the parser's
+ *	recipients only supply the details (status, diagnostic, reason).
+ *	When the report names another address (a forwarded mailbox, an
+ *	alias), the report's first failed recipient is used and the
+ *	difference is logged. For a per-message token the store lists the
+ *	message's recipients, and every reported recipient in that list is
+ *	recorded; reported addresses not in the list are ignored, so a
+ *	token cannot be used to suppress an address we never mailed.
+ *
+ *	Each recipient is one store transaction, durable, with the message
+ *	digest and the address as its duplicate key: after a crash, the
+ *	MTA's retry records only what was not yet recorded.
+ * DIAGNOSTICS
+ *	pipe_record() returns PIPE_EX_OK after every recipient is committed
+ *	(or found already recorded), PIPE_EX_TEMPFAIL on a store error.
+ *	It quarantines bounces it cannot match.
+ *--*/
+#include <string.h>
+
+#include "log.h"
+#include "pipe.h"
+#include "store.h"
+#include "util.h"
+
+/* record_find - the reported recipient that best matches an address */
+static const struct bounce_rcpt *
+record_find(const struct bounce_result *r, const char *addr)
+{
+	const struct bounce_rcpt *failed = NULL;
+
+	for (size_t i = 0; i < r->nrcpt; i++) {
+		if (r->rcpt[i].recipient != NULL &&
+		    strcmp(r->rcpt[i].recipient, addr) == 0)
+			return &r->rcpt[i];
+		if (failed == NULL && r->rcpt[i].action != NULL &&
+		    strcmp(r->rcpt[i].action, "failed") == 0)
+			failed = &r->rcpt[i];
+	}
+	return failed ? failed : r->nrcpt ? &r->rcpt[0] : NULL;
+}
+
+/* record_input - the policy's view of one reported recipient */
+static void
+record_input(const struct pipe_run *run, const struct bounce_rcpt *rc,
+    const char *scope, struct policy_input *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->reason = rc->reason;
+	in->hard = rc->hard;
+	in->dsn_action = rc->action;
+	in->status = rc->status;
+	in->reply_code = rc->reply_code;
+	in->diagnostic = rc->diagnostic;
+	in->mode = rc->mode == BOUNCE_MODE_NONE ? NULL :
+	    bounce_mode_name(rc->mode);
+	in->scope = scope;
+	in->queue_id = run->queue_id;
+	in->verp = run->verp.is_token ? "token" : "valid";
+	in->now = run->now;
+}
+
+/* record_log - the bounce's log line */
+static void
+record_log(const struct pipe_run *run, const char *addr,
+    const struct bounce_rcpt *rc, const struct policy_input *in,
+    const struct policy_result *out, const char *note)
+{
+	char	 diag[256];
+
+	if (out->warn)
+		log_warnx("%s: bounce recipient=<%s> reason=%s type=%s "
+		    "status=%s mode=%s action=%s%s: remote refused our mail: %s",
+		    run->queue_id, addr, reason_name(in->reason), out->type,
+		    in->status ? in->status : "-", in->mode ? in->mode : "-",
+		    out->action, note, log_value(in->diagnostic, diag,
+		    sizeof(diag)));
+	else
+		log_info("%s: bounce recipient=<%s> reason=%s type=%s "
+		    "status=%s mode=%s action=%s%s", run->queue_id, addr,
+		    reason_name(in->reason), out->type,
+		    in->status ? in->status : "-", in->mode ? in->mode : "-",
+		    out->action, note);
+	(void)rc;
+}
+
+/* record_one - one recipient of record, in one transaction */
+static int
+record_one(struct pipe_run *run, const char *addr, const struct bounce_rcpt *rc,
+    const char *scope)
+{
+	struct policy_input in;
+	struct policy_result out;
+	struct policy p = { run->cfg, &in, &out };
+	char	 dedupe[512], note[STORE_ADDR_MAX + 64] = "";
+	int	 st;
+
+	record_input(run, rc, scope, &in);
+	snprintf(dedupe, sizeof(dedupe), "%s/%s", run->digest, addr);
+	st = store_update(run->store, addr, dedupe, policy_apply, &p, 0);
+	if (st == STORE_DUPLICATE) {
+		log_info("%s: bounce recipient=<%s> action=duplicate: this "
+		    "bounce was already recorded", run->queue_id, addr);
+		return PIPE_EX_OK;
+	}
+	if (st != STORE_OK) {
+		log_warnx("%s: bounce recipient=<%s> action=deferred: %s",
+		    run->queue_id, addr, store_error(run->store));
+		return PIPE_EX_TEMPFAIL;
+	}
+	if (in.reason == REASON_FEEDBACK)
+		snprintf(note, sizeof(note), " scope=%s", scope[0] ? scope :
+		    "global");
+	if (rc->recipient && strcmp(rc->recipient, addr) != 0)
+		snprintf(note + strlen(note), sizeof(note) - strlen(note),
+		    " dsn_recipient=<%s>", rc->recipient);
+	record_log(run, addr, rc, &in, &out, note);
+	pipe_event(run, addr, rc, &in, &out);
+	return PIPE_EX_OK;
+}
+
+/* record_token - every reported recipient the token stands for */
+static int
+record_token(struct pipe_run *run, const char *scope)
+{
+	struct buf list = BUF_INIT;
+	uint32_t day;
+	int	 rc, n = 0, ex = PIPE_EX_OK;
+
+	rc = store_token_get(run->store, run->verp.token, &day, &list);
+	if (rc == STORE_NOTFOUND) {
+		buf_free(&list);
+		return pipe_quarantine(run, "unknown-token") ? PIPE_EX_TEMPFAIL :
+		    PIPE_EX_OK;
+	}
+	if (rc != STORE_OK) {
+		log_warnx("%s: deferred: %s", run->queue_id,
+		    store_error(run->store));
+		buf_free(&list);
+		return PIPE_EX_TEMPFAIL;
+	}
+	for (size_t i = 0; i < run->parsed.nrcpt && ex == PIPE_EX_OK; i++) {
+		const struct bounce_rcpt *r = &run->parsed.rcpt[i];
+
+		for (size_t off = 0; r->recipient && off < list.len;
+		    off += strlen(list.data + off) + 1)
+			if (strcmp(list.data + off, r->recipient) == 0) {
+				ex = record_one(run, r->recipient, r, scope);
+				n++;
+				break;
+			}
+	}
+	buf_free(&list);
+	if (n == 0 && ex == PIPE_EX_OK && pipe_quarantine(run, "token-no-match"))
+		return PIPE_EX_TEMPFAIL;
+	return ex;
+}
+
+/* pipe_record - record the parsed bounce for its recipients of record */
+int
+pipe_record(struct pipe_run *run)
+{
+	const struct bounce_rcpt *rc;
+	char	 scope[256];
+
+	pipe_sender_domain(run, scope, sizeof(scope));
+	if (run->verp.is_token)
+		return record_token(run, scope);
+	if ((rc = record_find(&run->parsed, run->verp.recipient)) == NULL)
+		return pipe_quarantine(run, "no-recipient") ? PIPE_EX_TEMPFAIL :
+		    PIPE_EX_OK;
+	return record_one(run, run->verp.recipient, rc, scope);
+}
