@@ -16,6 +16,20 @@
  *	bounce_result, which then owns every string and the recipient
  *	array; bounce_result_free() releases them. The parser borrows its
  *	ruleset and host name list and never frees them.
+ *
+ *	The parser keeps per-process caches (charset converters, the host
+ *	name, the ruleset's match scratch space): use it from one thread.
+ *
+ *	Typical use (the pipe; the admin tool passes RULES_JIT instead):
+ *
+ *	    rs = rules_load(dirs, 2, RULES_LAZY, &err);   NULL: see err
+ *	    rules_set_limits(rs, match_limit, depth_limit);
+ *	    bounce_parser_init(&bp);
+ *	    bp.rules = rs; bp.local_hostnames = ...; bp.max_... = ...;
+ *	    if (bounce_parse(&bp, data, len, &res) < 0 || res.kind ==
+ *	        BOUNCE_NONE) -> not a bounce, res.why says why
+ *	    for each res.rcpt[i]: recipient, reason, hard, mode, ...
+ *	    bounce_result_free(&res);
  *--*/
 #ifndef BG_BOUNCE_H
 #define BG_BOUNCE_H
