@@ -43,6 +43,60 @@ static int cmd_help(struct admin *, int, char **);
 static int cmd_version(struct admin *, int, char **);
 
 static const struct admin_cmd admin_cmds[] = {
+	{ "dump", cmd_dump, "dump [--json] [--suppressed] [--domain DOMAIN] "
+	  "[--since DATE] [--reason REASON]",
+	  "Print every address in the store with its state: a header line and\n"
+	  "one tab-separated line per address (aligned columns on a terminal),\n"
+	  "or one JSON object per line with --json. The filters keep only\n"
+	  "suppressed addresses, addresses of one recipient domain, addresses\n"
+	  "that bounced or were suppressed at or after DATE, or addresses with a\n"
+	  "suppression or last bounce of REASON." },
+	{ "show", cmd_show, "show ADDRESS|@DOMAIN",
+	  "Print everything known about one address: its state, suppressions,\n"
+	  "counters, last bounce, whether its domain is suppressed, and its\n"
+	  "event history. Exit 1 when the store knows nothing about it." },
+	{ "suppress", cmd_suppress, "suppress ADDRESS|@DOMAIN [--reason TEXT] "
+	  "[--scope SENDER_DOMAIN] [--expires DURATION|DATE]",
+	  "Suppress an address, or a whole recipient domain (@DOMAIN), for every\n"
+	  "sender or only for mail from SENDER_DOMAIN, until lifted or for a\n"
+	  "DURATION (30m, 12h, 30d, 2w) or until a DATE. The change is logged." },
+	{ "unsuppress", cmd_unsuppress, "unsuppress ADDRESS|@DOMAIN "
+	  "[--scope SENDER_DOMAIN]",
+	  "Lift the suppressions of an address or domain (only the one for\n"
+	  "SENDER_DOMAIN with --scope) and forget its recent soft bounces. The\n"
+	  "change is logged. Exit 1 when there was nothing to lift." },
+	{ "import", cmd_import, "import FILE",
+	  "Read addresses to suppress from a CSV or TSV file (address, optional\n"
+	  "reason and date, or columns named in a header line), or a previous\n"
+	  "dump or export (\"-\" reads standard input). Running it twice changes\n"
+	  "nothing the second time. Reports added, updated, unchanged and\n"
+	  "rejected lines; rejected lines are named with their line number and\n"
+	  "why, and change nothing. Exit 1 when a line was rejected." },
+	{ "export", cmd_export, "export",
+	  "Write the whole store in the format import reads back identically:\n"
+	  "the dump columns, one line per suppression." },
+	{ "stats", cmd_stats, "stats [--days N] [--json]",
+	  "Per recipient domain over the last N days (default 7): sent,\n"
+	  "bounced, bounce rate, hard, soft, block and complaint counts, top\n"
+	  "reasons and health (healthy, warning, critical by\n"
+	  "health_warning_rate and health_critical_rate), and a total line." },
+	{ "expire", cmd_expire, "expire",
+	  "Lift expired suppressions, prune history older than event_retention,\n"
+	  "drop VERP tokens and duplicate-bounce records older than\n"
+	  "verp_max_age, and print what was done. Meant for cron or a timer." },
+	{ "verp", cmd_verp, "verp encode ADDRESS | verp decode VERP_ADDRESS",
+	  "Print the signed VERP address for a recipient, or decode one: its\n"
+	  "status (valid, not-ours, malformed, bad-signature, expired, future),\n"
+	  "recipient or token, and day of stamping. Exit 1 unless valid." },
+	{ "check", cmd_check, "check",
+	  "Check the configuration, the rule files, the VERP secrets, and the\n"
+	  "store and quarantine directories (existence, owner, permissions).\n"
+	  "One line per problem; exit 1 if there is any." },
+	{ "db", cmd_db, "db verify | db backup DIR | db recover",
+	  "verify: check the structure of every database file (on a hot copy,\n"
+	  "so it is safe while the daemons run). backup: write a consistent\n"
+	  "copy of the running store into the new directory DIR. recover: run\n"
+	  "Berkeley DB recovery if a process died inside the store." },
 	{ "parse", cmd_parse, "parse [--json] FILE|MAILDIR|MBOX...",
 	  "Classify bounce messages without recording them: one line (or one\n"
 	  "JSON object with --json) per recipient found. Messages that are not\n"
@@ -118,23 +172,60 @@ cmd_version(struct admin *a, int argc, char **argv)
 	return 0;
 }
 
-/* admin_store - open the store on first use, as the configured user */
+/* admin_fail - a one-line error about the data; returns 1 */
+int
+admin_fail(const char *cmd, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fprintf(stderr, "bounceguard: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	return 1;
+}
+
+/* admin_drop_privs - become the configured user when running as root */
+int
+admin_drop_privs(struct admin *a, struct buf *err)
+{
+	if (geteuid() != 0)
+		return 0;
+	if (privs_drop(a->cfg->user, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* admin_store_try - open the store on first use; NULL and why on error */
 struct store *
-admin_store(struct admin *a)
+admin_store_try(struct admin *a, struct buf *err)
 {
 	struct store_opts o;
-	struct buf err = BUF_INIT;
 
 	if (a->store != NULL)
 		return a->store;
-	if (geteuid() == 0 && privs_drop(a->cfg->user, &err) < 0)
-		fatalx("cannot switch to user %s before opening the store: %s",
-		    a->cfg->user, buf_cstr(&err));
+	if (admin_drop_privs(a, err) < 0) {
+		buf_printf(err, " (cannot switch to user %s before opening "
+		    "the store)", a->cfg->user);
+		return NULL;
+	}
 	o.lock_timeout = a->cfg->store_lock_timeout;
 	o.cache_size = a->cfg->store_cache_size;
 	o.event_history_max = (unsigned)a->cfg->event_history_max;
 	o.readonly = false;
-	if (store_open(&a->store, a->cfg->store_dir, &o, &err) != STORE_OK)
+	if (store_open(&a->store, a->cfg->store_dir, &o, err) != STORE_OK)
+		return NULL;
+	return a->store;
+}
+
+/* admin_store - open the store on first use, as the configured user */
+struct store *
+admin_store(struct admin *a)
+{
+	struct buf err = BUF_INIT;
+
+	if (admin_store_try(a, &err) == NULL)
 		fatalx("%s", buf_cstr(&err));
 	buf_free(&err);
 	return a->store;

@@ -1,0 +1,127 @@
+/*++
+ * NAME
+ *	cmd_db 3
+ * SUMMARY
+ *	bounceguard db verify, db backup and db recover
+ * DESCRIPTION
+ *	"db backup DIR" writes a consistent copy of the store into DIR,
+ *	which must not exist, while the milter and the pipes keep running
+ *	(store_backup(): Berkeley DB's hot backup, then recovery in the
+ *	copy). The copy is a store: point store_dir at it to use it, or
+ *	stop the daemons and move it into place to restore.
+ *
+ *	"db verify" checks the structure of every database file. It works
+ *	on a hot backup in a temporary directory (under TMPDIR), because
+ *	verifying files that other processes are writing reports damage
+ *	that is not there.
+ *
+ *	"db recover" opens the store as its first user would, with
+ *	DB_REGISTER|DB_RECOVER: recovery runs when a process died inside
+ *	the store (or nothing else has it open), and never under processes
+ *	that are alive and well.
+ * DIAGNOSTICS
+ *	verify prints one line per file and exits 1 if any is damaged;
+ *	backup and recover print one line and exit 1 on failure.
+ *--*/
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "admin.h"
+#include "store_maint.h"
+#include "util.h"
+
+/* db_rm - nftw callback: remove one entry */
+static int
+db_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* db_backup - db backup DIR */
+static int
+db_backup(struct admin *a, const char *dir)
+{
+	struct store *st = admin_store(a);
+
+	if (store_backup(st, dir) != STORE_OK)
+		return admin_fail("db backup", "%s", store_error(st));
+	printf("db backup: %s: consistent copy of %s written\n", dir,
+	    a->cfg->store_dir);
+	return 0;
+}
+
+/* db_verify - db verify, on a hot copy */
+static int
+db_verify(struct admin *a)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct store *st = admin_store(a);
+	struct buf err = BUF_INIT;
+	char	*dir;
+	int	 bad = 0;
+
+	dir = xasprintf("%s/bounceguard-verify.%ld", tmp && *tmp ? tmp :
+	    "/tmp", (long)getpid());
+	if (store_backup(st, dir) != STORE_OK) {
+		bad = admin_fail("db verify", "%s", store_error(st));
+		goto out;
+	}
+	for (size_t i = 0; store_files[i] != NULL; i++) {
+		buf_reset(&err);
+		if (store_verify_dir(dir, store_files[i], &err) == STORE_OK)
+			printf("db verify: %s: ok\n", store_files[i]);
+		else
+			bad = admin_fail("db verify", "%s", buf_cstr(&err));
+	}
+out:
+	(void)nftw(dir, db_rm, 16, FTW_DEPTH | FTW_PHYS);
+	free(dir);
+	buf_free(&err);
+	return bad;
+}
+
+/* db_recover - run recovery if it is needed */
+static int
+db_recover(struct admin *a)
+{
+	struct buf err = BUF_INIT;
+	bool	 ran;
+	int	 rc = 0;
+
+	if (admin_drop_privs(a, &err) < 0)
+		rc = admin_fail("db recover", "%s", buf_cstr(&err));
+	else if (store_recover_dir(a->cfg->store_dir, &ran, &err) != STORE_OK)
+		rc = admin_fail("db recover", "%s", buf_cstr(&err));
+	else
+		printf("db recover: %s: %s\n", a->cfg->store_dir, ran ?
+		    "recovery done" : "no recovery needed (the store is in "
+		    "use by live processes, or was closed cleanly)");
+	buf_free(&err);
+	return rc;
+}
+
+/* cmd_db - the database subcommands */
+int
+cmd_db(struct admin *a, int argc, char **argv)
+{
+	if (argc < 2)
+		return admin_usage("db", "no subcommand given");
+	if (strcmp(argv[1], "backup") == 0) {
+		if (argc != 3 || argv[2][0] == '-')
+			return admin_usage("db", "db backup needs one "
+			    "directory");
+		return db_backup(a, argv[2]);
+	}
+	if (strcmp(argv[1], "verify") != 0 && strcmp(argv[1], "recover") != 0)
+		return admin_usage("db", "unknown subcommand \"%s\"", argv[1]);
+	if (argc != 2)
+		return admin_usage("db", "unexpected argument \"%s\"", argv[2]);
+	return strcmp(argv[1], "verify") == 0 ? db_verify(a) : db_recover(a);
+}
