@@ -21,6 +21,7 @@
  *	(or found already recorded), PIPE_EX_TEMPFAIL on a store error.
  *	It quarantines bounces it cannot match.
  *--*/
+#include <stdio.h>
 #include <string.h>
 
 #include "log.h"
