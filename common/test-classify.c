@@ -9,6 +9,7 @@
  *	for delivery reports, and the hard flag.
  *--*/
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "classify.h"
@@ -136,6 +137,107 @@ test_classify(void)
 	rules_free(rs);
 }
 
+struct phrase_case {
+	const char *status, *reply, *diag;
+	const char *want;
+};
+
+/* Typical wording of mail systems, one or more per reason. */
+static const struct phrase_case phrase_cases[] = {
+	{ "5.1.1", "550", "550 5.1.1 <a@b.example>: Recipient address "
+	    "rejected: User unknown in local recipient table", "userunknown" },
+	{ NULL, "550", "550 Requested action not taken: mailbox unavailable",
+	    "userunknown" },
+	{ "5.1.1", "550", "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found",
+	    "userunknown" },
+	{ NULL, NULL, "Sorry, no mailbox here by that name. (#5.1.1)",
+	    "userunknown" },
+	{ "5.1.2", "550", "Host or domain name not found. Name service error "
+	    "for name=nowhere.example type=A: Host not found", "hostunknown" },
+	{ NULL, NULL, "Unrouteable address", "hostunknown" },
+	{ "5.1.10", "556", "556 5.1.10 Recipient address has null MX",
+	    "notaccept" },
+	{ "5.1.1", "550", "550 5.1.1 Mailbox full, over quota",
+	    "mailboxfull" },
+	{ "4.2.2", "452", "452 4.2.2 The email account that you tried to "
+	    "reach is over quota", "mailboxfull" },
+	{ "5.2.1", "550", "550 5.2.1 The email account that you tried to "
+	    "reach is disabled", "suspend" },
+	{ "5.3.4", "552", "552 5.3.4 Message size exceeds fixed maximum "
+	    "message size", "mesgtoobig" },
+	{ "5.7.1", "554", "554 5.7.1 Service unavailable; Client host "
+	    "[192.0.2.1] blocked using zen.spamhaus.org", "blocked" },
+	{ "5.7.606", "550", "550 5.7.606 Access denied, banned sending IP "
+	    "[192.0.2.1]", "blocked" },
+	{ "4.7.0", "421", "421 4.7.0 [TSS04] Messages from 192.0.2.1 "
+	    "temporarily deferred due to user complaints", "badreputation" },
+	{ "5.7.25", "550", "550 5.7.25 The IP address sending this message "
+	    "does not have a PTR record setup", "requireptr" },
+	{ "5.7.26", "550", "550 5.7.26 Unauthenticated email from example.com "
+	    "is not accepted due to domain's DMARC policy", "authfailure" },
+	{ "5.7.1", "550", "550 5.7.1 SPF check failed for example.com",
+	    "authfailure" },
+	{ "5.7.0", "530", "530 5.7.0 Must issue a STARTTLS command first",
+	    "failedstarttls" },
+	{ NULL, "530", "530 5.7.1 Client was not authenticated",
+	    "securityerror" },
+	{ "5.7.1", "554", "554 5.7.1 <a@b.example>: Relay access denied",
+	    "norelaying" },
+	{ NULL, "553", "553 sorry, that domain isn't in my list of allowed "
+	    "rcpthosts (#5.7.1)", "norelaying" },
+	{ "5.1.8", "553", "553 5.1.8 <s@x.example>... Domain of sender "
+	    "address s@x.example does not exist", "rejected" },
+	{ "5.7.1", "554", "554 5.7.1 Message rejected as spam", "spamdetected" },
+	{ "5.7.1", "550", "550 5.7.1 Virus found in message", "virusdetected" },
+	{ "5.7.1", "550", "550 5.7.1 This message is not RFC 5322 compliant",
+	    "notcompliantrfc" },
+	{ "5.6.0", "550", "550 5.6.0 Improper use of 8-bit data in message "
+	    "header", "contenterror" },
+	{ "5.7.1", "550", "550 5.7.1 Message rejected due to local policy",
+	    "policyviolation" },
+	{ "4.7.0", "421", "421 4.7.0 Too many concurrent SMTP connections",
+	    "toomanyconn" },
+	{ "4.2.1", "450", "450 4.2.1 The user you are trying to contact is "
+	    "receiving mail too quickly", "speeding" },
+	{ "4.4.7", NULL, "delivery temporarily suspended: connect to "
+	    "mx.example.org[192.0.2.1]:25: Connection timed out", "expired" },
+	{ "4.4.3", NULL, "Host or domain name not found. Name service error "
+	    "for name=example.org type=MX: Host not found, try again",
+	    "networkerror" },
+	{ "5.4.6", "554", "554 5.4.6 Hop count exceeded - possible mail loop",
+	    "networkerror" },
+	{ "5.0.0", "501", "501 5.5.4 Syntax error in parameters", "syntaxerror" },
+	{ "5.3.0", NULL, "Command died with status 1: \"/usr/bin/procmail\"",
+	    "mailererror" },
+};
+
+/* test_shipped_phrases - the shipped rules know the common wording */
+static void
+test_shipped_phrases(void)
+{
+	const char *src = getenv("BG_SRC");
+	char	*dir = xasprintf("%s/rules", src != NULL ? src : ".");
+	const char *dirs[1] = { dir };
+	struct buf err = BUF_INIT;
+	struct ruleset *rs = rules_load(dirs, 1, RULES_JIT, &err);
+
+	ok(rs != NULL && rules_count(rs) > 0, "shipped rules load from %s",
+	    dir);
+	for (size_t i = 0; rs != NULL && i < BG_ARRAY_SIZE(phrase_cases); i++) {
+		const struct phrase_case *c = &phrase_cases[i];
+		struct classify_input in = { c->status, c->reply, "failed",
+		    "RCPT", c->diag, NULL, NULL };
+		struct classify_result out;
+
+		classify(rs, &in, &out);
+		is_str(reason_name(out.reason), c->want, "phrase %zu: %.50s",
+		    i, c->diag);
+	}
+	rules_free(rs);
+	buf_free(&err);
+	free(dir);
+}
+
 /* test_no_rules - without a ruleset the codes decide */
 static void
 test_no_rules(void)
@@ -156,5 +258,6 @@ main(void)
 	test_codes();
 	test_classify();
 	test_no_rules();
+	test_shipped_phrases();
 	return done_testing();
 }
