@@ -348,8 +348,10 @@ bounce_complete(struct bounce_msg *m, struct bounce_rcpt *r)
 	if (r->diagnostic != NULL)
 		bounce_scan_unfold_reply(r->diagnostic);
 	bounce_codes(r);
-	if (m->res->kind == BOUNCE_NDR)
+	if (m->res->kind == BOUNCE_NDR) {
 		bounce_text_mtas(m, r);
+		bounce_text_action(m, r);
+	}
 }
 
 /* bounce_classify - reason, hardness and rule of one recipient */

@@ -60,6 +60,7 @@ const char *bounce_text_cut(const char *);
 bool	bounce_text_is_ndr(const struct bounce_msg *);
 char   *bounce_text_block(struct bounce_msg *, const char *addr);
 void	bounce_text_mtas(const struct bounce_msg *, struct bounce_rcpt *);
+void	bounce_text_action(const struct bounce_msg *, struct bounce_rcpt *);
 
 /* bounce_arf.c */
 bool	bounce_arf_is_jmrp(const struct bounce_msg *);

@@ -23,7 +23,8 @@
  *	reporting MTA from the report's sender address and the remote MTA
  *	from the diagnostic ("host mx.example.com [192.0.2.1]"); a report
  *	from one of our own hosts about a remote server's SMTP reply is a
- *	synchronous bounce.
+ *	synchronous bounce. bounce_text_action() marks the recipients of a
+ *	warning (the message is still queued) "delayed".
  * DIAGNOSTICS
  *	None.
  *--*/
@@ -490,4 +491,31 @@ bounce_text_mtas(const struct bounce_msg *m, struct bounce_rcpt *r)
 	r->mode = bounce_is_local_host(m->p, r->reporting_mta) &&
 	    r->remote_mta != NULL && r->reply_code != NULL ?
 	    BOUNCE_MODE_SYNC : BOUNCE_MODE_ASYNC;
+}
+
+/* Words of a warning: the message is still queued and being retried. */
+static const char *const text_warning_words[] = {
+	"will be retried", "will continue trying", "will continue to try",
+	"will keep trying", "still trying", "this is a warning",
+	"not yet been delivered", "do not need to resend", "delivery delayed",
+	"delayed mail", "warning: could not send", "warning--could not send",
+	"delivery status notification (delay)", NULL
+};
+
+/* bounce_text_action - "delayed" for a warning, else no action: the
+   report does not say */
+void
+bounce_text_action(const struct bounce_msg *m, struct bounce_rcpt *r)
+{
+	const char *body = m->body.data != NULL ? m->body.data : "";
+
+	if (r->action != NULL)
+		return;
+	for (int i = 0; text_warning_words[i] != NULL; i++)
+		if ((m->subject != NULL &&
+		    strcasestr(m->subject, text_warning_words[i]) != NULL) ||
+		    strcasestr(body, text_warning_words[i]) != NULL) {
+			r->action = xstrdup("delayed");
+			return;
+		}
 }

@@ -100,6 +100,19 @@ static const struct parse_case parse_cases[] = {
 	    "\n\nTo: q@example.org\nFrom: b@example.com\n",
 	    BOUNCE_NDR, 1, "q@example.org", "5.2.2", "552", NULL,
 	    BOUNCE_MODE_ASYNC, "mailboxfull" },
+	{ "free-text warning",
+	    "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\n"
+	    "To: b@example.com\n"
+	    "Subject: Warning: could not send message for past 4 hours\n\n"
+	    "    **********************************************\n"
+	    "    **      THIS IS A WARNING MESSAGE ONLY      **\n"
+	    "    **  YOU DO NOT NEED TO RESEND YOUR MESSAGE  **\n"
+	    "    **********************************************\n\n"
+	    "The following addresses had transient non-fatal errors --\n"
+	    "<w@slow.example.org>\n\n"
+	    "Deferred: Connection timed out with mx.slow.example.org.\n",
+	    BOUNCE_NDR, 1, "w@slow.example.org", NULL, NULL, "delayed",
+	    BOUNCE_MODE_ASYNC, "undefined" },
 	{ "free text, quoted local part",
 	    "From: MAILER-DAEMON@mail.example.org\nTo: b@example.com\n"
 	    "Subject: Undeliverable\n\n<\"odd..name\"@example.org>: 550 "
