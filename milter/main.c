@@ -1,0 +1,238 @@
+/*++
+ * NAME
+ *	bounceguard-milter 8
+ * SUMMARY
+ *	stamp signed VERP on outbound mail, refuse suppressed recipients
+ * DESCRIPTION
+ *	bounceguard-milter -c FILE [-f] [-t] [-V]
+ *
+ *	The daemon's life cycle: read and check the configuration, open the
+ *	milter socket (through libmilter) and the lookup socket as root,
+ *	give unix sockets their mode and group, detach (unless -f), write
+ *	the pid file, drop to the configured user for good (refusing to go
+ *	on as root), open the store, start the send counters, the lookup
+ *	server and the reload thread, and hand over to smfi_main(). When
+ *	libmilter stops (SIGTERM, SIGHUP, SIGINT), everything is stopped in
+ *	the reverse order: the pending send counts are written and the
+ *	store is closed cleanly.
+ *
+ *	-f stays in the foreground and logs to stderr as well as syslog;
+ *	-t checks the configuration (and loads the VERP secrets) and exits;
+ *	-V prints the version.
+ * DIAGNOSTICS
+ *	Exit status 0 after a clean stop or a good -t check, 1 for a bad
+ *	configuration or a failure at start-up, 2 for bad usage.
+ *--*/
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "log.h"
+#include "milter.h"
+#include "privs.h"
+#include "util.h"
+
+/* usage - the synopsis, and exit 2 */
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: %s [-c FILE] [-f] [-t] [-V]\n",
+	    MILTER_PROGNAME);
+	exit(2);
+}
+
+/* open_milter_socket - libmilter's socket, with our mode and group */
+static void
+open_milter_socket(const struct config *cfg)
+{
+	char	 path[256], err[MILTER_ERR_MAX];
+	mode_t	 old;
+
+	if (smfi_setconn(cfg->milter_socket) != MI_SUCCESS)
+		fatalx("milter_socket %s: not usable", cfg->milter_socket);
+	if (smfi_register(milter_desc) != MI_SUCCESS)
+		fatalx("cannot register with libmilter");
+	(void)smfi_setbacklog(128);
+	old = umask(077);
+	if (smfi_opensocket(true) != MI_SUCCESS)
+		fatalx("milter_socket %s: cannot open it (in use, or its "
+		    "directory is missing?)", cfg->milter_socket);
+	umask(old);
+	if (sockets_unix_path(cfg->milter_socket, path, sizeof(path)) == 0 &&
+	    sockets_set_owner(path, cfg->milter_socket_mode,
+	    cfg->milter_socket_group, err, sizeof(err)) < 0)
+		fatalx("milter_socket %s", err);
+}
+
+/* open_lookup_socket - the lookup socket, or -1 when none is wanted */
+static int
+open_lookup_socket(const struct config *cfg)
+{
+	char	 path[256], err[MILTER_ERR_MAX];
+	int	 fd;
+
+	if (cfg->lookup_socket == NULL || cfg->lookup_socket[0] == '\0')
+		return -1;
+	if ((fd = sockets_listen(cfg->lookup_socket, err, sizeof(err))) < 0)
+		fatalx("lookup_socket %s", err);
+	if (sockets_unix_path(cfg->lookup_socket, path, sizeof(path)) == 0 &&
+	    sockets_set_owner(path, cfg->lookup_socket_mode,
+	    cfg->lookup_socket_group, err, sizeof(err)) < 0)
+		fatalx("lookup_socket %s", err);
+	return fd;
+}
+
+/* write_pidfile - the daemon's process id, if a pid file is wanted */
+static int
+write_pidfile(const char *path, pid_t pid)
+{
+	char	 text[32];
+	int	 fd, n;
+
+	if (path == NULL || path[0] == '\0')
+		return 0;
+	n = snprintf(text, sizeof(text), "%ld\n", (long)pid);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644)) < 0 || write(fd, text, (size_t)n) != n) {
+		log_warn("pid file %s", path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+/* detach - become a daemon; the parent writes the pid file and exits */
+static void
+detach(const char *pidfile)
+{
+	pid_t	 pid;
+	int	 fd;
+
+	if ((pid = fork()) < 0)
+		fatal("fork");
+	if (pid > 0) {
+		if (write_pidfile(pidfile, pid) < 0) {
+			kill(pid, SIGTERM);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	if (setsid() < 0)
+		fatal("setsid");
+	if (chdir("/") < 0)
+		fatal("chdir /");
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		(void)dup2(fd, STDIN_FILENO);
+		(void)dup2(fd, STDOUT_FILENO);
+		(void)dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+}
+
+/* drop_root - become the configured user; never go on as root */
+static void
+drop_root(const struct config *cfg)
+{
+	struct buf err = BUF_INIT;
+
+	if (geteuid() == 0 && privs_drop(cfg->user, &err) < 0)
+		fatalx("cannot drop privileges to %s: %s", cfg->user,
+		    buf_cstr(&err));
+	buf_free(&err);
+	if (geteuid() == 0 || getuid() == 0)
+		fatalx("refusing to run as root");
+}
+
+/* check_only - -t: say whether the configuration is good */
+static int
+check_only(const char *path, struct mrt *rt, const char *errors)
+{
+	if (rt == NULL) {
+		fputs(errors, stderr);
+		return 1;
+	}
+	printf("%s: configuration ok\n", path);
+	rt_release(rt);
+	return 0;
+}
+
+/* run - start everything, serve until libmilter stops, stop everything */
+static int
+run(const char *path, struct mrt *rt, bool fg)
+{
+	const struct config *cfg = rt->cfg;
+	int	 lfd, rc;
+
+	open_milter_socket(cfg);
+	lfd = open_lookup_socket(cfg);
+	if (!fg)
+		detach(cfg->pid_file);
+	else if (write_pidfile(cfg->pid_file, getpid()) < 0)
+		exit(1);
+	drop_root(cfg);
+	signals_block();
+	rt_install(rt);
+	mstore_init(cfg);
+	sendcount_start();
+	if (lfd >= 0 && lookup_start(lfd, LOOKUP_TIMEOUT) < 0)
+		fatal("cannot start the lookup server");
+	signals_start(path);
+	log_info("starting: milter_socket=%s lookup_socket=%s mode=%s",
+	    cfg->milter_socket, lfd >= 0 ? cfg->lookup_socket : "none",
+	    cfg->mode == CFG_MODE_ENFORCE ? "enforce" : "monitor");
+	rc = smfi_main();
+	log_info("stopping");
+	signals_stop();
+	lookup_stop();
+	sendcount_stop();
+	mstore_shutdown();
+	return rc == MI_SUCCESS ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *path = CONFIG_DEFAULT_PATH;
+	struct buf err = BUF_INIT;
+	bool	 fg = false, test = false;
+	struct mrt *rt;
+	int	 c, rc;
+
+	while ((c = getopt(argc, argv, "c:ftV")) != -1) {
+		switch (c) {
+		case 'c': path = optarg; break;
+		case 'f': fg = true; break;
+		case 't': test = true; break;
+		case 'V':
+			printf("%s %s\n", MILTER_PROGNAME, BG_VERSION);
+			return 0;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init(MILTER_PROGNAME, LOG_TO_STDERR);
+	rt = rt_load(path, &err);
+	if (test) {
+		rc = check_only(path, rt, buf_cstr(&err));
+		buf_free(&err);
+		return rc;
+	}
+	if (rt == NULL) {
+		fputs(buf_cstr(&err), stderr);
+		fatalx("%s: configuration errors; not starting", path);
+	}
+	buf_free(&err);
+	log_init(MILTER_PROGNAME, LOG_TO_SYSLOG | (fg ? LOG_TO_STDERR : 0));
+	log_set_facility(config_enum_name(rt->cfg, "syslog_facility"));
+	return run(path, rt, fg);
+}

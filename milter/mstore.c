@@ -1,0 +1,256 @@
+/*++
+ * NAME
+ *	mstore 3
+ * SUMMARY
+ *	the milter's one store handle, shared by every thread
+ * DESCRIPTION
+ *	The store is opened with DB_THREAD, so one handle serves every
+ *	libmilter thread and the lookup socket. A read-write lock guards
+ *	the handle itself: calls take it shared; reopening takes it
+ *	exclusively.
+ *
+ *	When another process died inside the store and the next opener
+ *	recovered it, every call on our handle fails with STORE_EPANIC:
+ *	the handle is then closed and reopened (once, however many threads
+ *	saw the panic: a generation number tells) and the call is retried
+ *	once. A store that cannot be opened at all (missing directory,
+ *	permissions) is retried at most every few seconds, and the calls
+ *	in between fail with STORE_ETEMP: the daemon keeps running and
+ *	follows on_store_error.
+ * DIAGNOSTICS
+ *	Every function returns a store code and copies the reason for a
+ *	failure into the caller's buffer.
+ *--*/
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "milter.h"
+#include "util.h"
+
+#define MSTORE_RETRY_SECONDS	5
+#define MSTORE_NOSTORE		(-100)	/* internal: no handle open */
+
+static pthread_rwlock_t ms_lock = PTHREAD_RWLOCK_INITIALIZER;
+static struct store *ms_st;
+static unsigned long ms_gen;		/* bumped at each (re)open */
+static time_t ms_last_try;
+static bool ms_closed;			/* shutting down: never reopen */
+static char *ms_dir;
+static struct store_opts ms_opts;
+static char ms_err[MILTER_ERR_MAX];
+
+/* mstore_opts - the store options of a configuration */
+static void
+mstore_opts(const struct config *cfg, struct store_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->lock_timeout = cfg->store_lock_timeout;
+	o->cache_size = cfg->store_cache_size;
+	o->event_history_max = (unsigned)cfg->event_history_max;
+	o->readonly = false;
+}
+
+/* mstore_open_locked - (re)open; the caller holds the write lock */
+static void
+mstore_open_locked(void)
+{
+	struct buf err = BUF_INIT;
+	int	 rc;
+
+	if (ms_st != NULL)
+		store_close(ms_st);
+	ms_st = NULL;
+	ms_last_try = time(NULL);
+	rc = store_open(&ms_st, ms_dir, &ms_opts, &err);
+	if (rc != STORE_OK) {
+		bg_strlcpy(ms_err, buf_cstr(&err), sizeof(ms_err));
+		log_warnx("store unavailable: %s", ms_err);
+		ms_st = NULL;
+	} else {
+		ms_gen++;
+		log_info("store opened: %s", ms_dir);
+	}
+	buf_free(&err);
+}
+
+/* mstore_init - open the store of a configuration */
+void
+mstore_init(const struct config *cfg)
+{
+	pthread_rwlock_wrlock(&ms_lock);
+	free(ms_dir);
+	ms_dir = xstrdup(cfg->store_dir);
+	mstore_opts(cfg, &ms_opts);
+	mstore_open_locked();
+	pthread_rwlock_unlock(&ms_lock);
+}
+
+/* mstore_reconfigure - reopen when a reload changed the store settings */
+void
+mstore_reconfigure(const struct config *cfg)
+{
+	struct store_opts o;
+
+	mstore_opts(cfg, &o);
+	pthread_rwlock_wrlock(&ms_lock);
+	if (strcmp(ms_dir, cfg->store_dir) != 0 ||
+	    memcmp(&o, &ms_opts, sizeof(o)) != 0) {
+		free(ms_dir);
+		ms_dir = xstrdup(cfg->store_dir);
+		ms_opts = o;
+		mstore_open_locked();
+	}
+	pthread_rwlock_unlock(&ms_lock);
+}
+
+/* mstore_shutdown - close for good, once no call is in progress */
+void
+mstore_shutdown(void)
+{
+	pthread_rwlock_wrlock(&ms_lock);
+	ms_closed = true;
+	store_close(ms_st);
+	ms_st = NULL;
+	free(ms_dir);
+	ms_dir = NULL;
+	pthread_rwlock_unlock(&ms_lock);
+}
+
+/* mstore_reopen - after a failure on generation gen, reopen if needed */
+static void
+mstore_reopen(unsigned long gen, bool panic)
+{
+	pthread_rwlock_wrlock(&ms_lock);
+	if (!ms_closed && ms_dir != NULL && (panic ? (ms_st != NULL &&
+	    ms_gen == gen) : (ms_st == NULL && time(NULL) - ms_last_try >=
+	    MSTORE_RETRY_SECONDS))) {
+		if (panic)
+			log_warnx("store was recovered by another process; "
+			    "reopening %s", ms_dir);
+		mstore_open_locked();
+	}
+	pthread_rwlock_unlock(&ms_lock);
+}
+
+/* mstore_copy_error - the handle's message, bounded (threads share it) */
+static void
+mstore_copy_error(const char *msg, char *err, size_t errlen)
+{
+	size_t	 n = strnlen(msg, MILTER_ERR_MAX - 1);
+
+	if (errlen == 0)
+		return;
+	if (n >= errlen)
+		n = errlen - 1;
+	memcpy(err, msg, n);
+	err[n] = '\0';
+}
+
+typedef int (*mstore_fn)(struct store *, void *);
+
+/* mstore_try - one call under the shared lock */
+static int
+mstore_try(mstore_fn fn, void *arg, unsigned long *gen, char *err,
+    size_t errlen)
+{
+	int	 rc;
+
+	pthread_rwlock_rdlock(&ms_lock);
+	*gen = ms_gen;
+	if (ms_st == NULL) {
+		mstore_copy_error(ms_closed ? "store closed: shutting down" :
+		    ms_err, err, errlen);
+		rc = ms_closed ? STORE_ETEMP : MSTORE_NOSTORE;
+	} else if ((rc = fn(ms_st, arg)) < 0)
+		mstore_copy_error(store_error(ms_st), err, errlen);
+	pthread_rwlock_unlock(&ms_lock);
+	return rc;
+}
+
+/* mstore_call - a call, with one reopen and retry after a panic */
+static int
+mstore_call(mstore_fn fn, void *arg, char *err, size_t errlen)
+{
+	unsigned long gen;
+	int	 rc;
+
+	rc = mstore_try(fn, arg, &gen, err, errlen);
+	if (rc == STORE_EPANIC || rc == MSTORE_NOSTORE) {
+		mstore_reopen(gen, rc == STORE_EPANIC);
+		rc = mstore_try(fn, arg, &gen, err, errlen);
+	}
+	return rc == MSTORE_NOSTORE ? STORE_ETEMP : rc;
+}
+
+struct ms_lookup {
+	const char *addr, *scope;
+	time_t	 now;
+	struct store_verdict *v;
+};
+
+/* mstore_do_lookup - store_lookup() through mstore_call() */
+static int
+mstore_do_lookup(struct store *st, void *arg)
+{
+	struct ms_lookup *a = arg;
+
+	return store_lookup(st, a->addr, a->scope, a->now, a->v);
+}
+
+/* mstore_lookup - is an address suppressed for a sender domain? */
+int
+mstore_lookup(const char *addr, const char *scope, time_t now,
+    struct store_verdict *v, char *err, size_t errlen)
+{
+	struct ms_lookup a = { addr, scope, now, v };
+
+	memset(v, 0, sizeof(*v));
+	return mstore_call(mstore_do_lookup, &a, err, errlen);
+}
+
+struct ms_list {
+	const char *token;
+	const char *const *v;
+	size_t	 n;
+	uint32_t day;
+};
+
+/* mstore_do_count - store_count_sent() through mstore_call() */
+static int
+mstore_do_count(struct store *st, void *arg)
+{
+	struct ms_list *a = arg;
+
+	return store_count_sent(st, a->v, a->n, a->day);
+}
+
+/* mstore_count_sent - count one send per listed domain */
+int
+mstore_count_sent(const char *const *domains, size_t n, uint32_t day,
+    char *err, size_t errlen)
+{
+	struct ms_list a = { NULL, domains, n, day };
+
+	return mstore_call(mstore_do_count, &a, err, errlen);
+}
+
+/* mstore_do_token - store_token_put() through mstore_call() */
+static int
+mstore_do_token(struct store *st, void *arg)
+{
+	struct ms_list *a = arg;
+
+	return store_token_put(st, a->token, a->day, a->v, a->n);
+}
+
+/* mstore_token_put - remember the recipients of a token, durably */
+int
+mstore_token_put(const char *token, uint32_t day, const char *const *rcpts,
+    size_t n, char *err, size_t errlen)
+{
+	struct ms_list a = { token, rcpts, n, day };
+
+	return mstore_call(mstore_do_token, &a, err, errlen);
+}
