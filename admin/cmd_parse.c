@@ -9,8 +9,9 @@
  *	reported recipient: JSON objects with --json (the contract in the
  *	product brief), an aligned table otherwise. A FILE may be a
  *	message, an mbox file (every message in it; the JSON gains a
- *	"message" number) or a directory (a Maildir's cur/ and new/, or
- *	the files of a plain directory, in name order).
+ *	"message" number), a directory (a Maildir's cur/ and new/, or
+ *	the files of a plain directory, in name order) or "-" for the
+ *	standard input.
  *
  *	Rules come from shipped_rules_dir and then rules_dir; the admin
  *	tool JIT-compiles them. This is the tool for developing rules: the
@@ -159,7 +160,8 @@ parse_mbox(struct parse_run *run, const char *file, const char *data,
 static char *
 parse_read(struct parse_run *run, const char *path, size_t *len)
 {
-	FILE	*fp = fopen(path, "rb");
+	bool	 is_stdin = strcmp(path, "-") == 0;
+	FILE	*fp = is_stdin ? stdin : fopen(path, "rb");
 	struct buf b = BUF_INIT;
 	char	 chunk[65536];
 	size_t	 n;
@@ -174,11 +176,13 @@ parse_read(struct parse_run *run, const char *path, size_t *len)
 	if (ferror(fp) || (long long)b.len > run->max_size) {
 		fprintf(stderr, "%s: %s\n", path, ferror(fp) ? "read error" :
 		    "larger than max_message_size");
-		fclose(fp);
+		if (!is_stdin)
+			fclose(fp);
 		buf_free(&b);
 		return NULL;
 	}
-	fclose(fp);
+	if (!is_stdin)
+		fclose(fp);
 	*len = b.len;
 	buf_addstr(&b, "");
 	return buf_steal(&b);
@@ -261,7 +265,9 @@ parse_path(struct parse_run *run, const char *path)
 {
 	struct stat st;
 
-	if (stat(path, &st) < 0) {
+	if (strcmp(path, "-") == 0)
+		parse_file(run, path);
+	else if (stat(path, &st) < 0) {
 		fprintf(stderr, "%s: %s\n", path, strerror(errno));
 		run->status = 1;
 	} else if (S_ISDIR(st.st_mode))

@@ -86,6 +86,12 @@ ok $? "a non-bounce prints one line on stderr and nothing on stdout"
     grep -q "no-such-file" "$tmp/err"
 ok $? "a missing file gives exit 1, the others are parsed"
 
+# The standard input.
+"$BG" -c "$tmp/bg.conf" parse --json - < tests/fixtures/qmail.eml 2>/dev/null |
+    sed 's/^{"file":"[^"]*",//' > "$tmp/out"
+sed 's/^{"file":"[^"]*",//' tests/golden/qmail.jsonl | cmp -s - "$tmp/out"
+ok $? "\"-\" reads the standard input"
+
 # Usage errors exit 2.
 "$BG" -c "$tmp/bg.conf" parse > /dev/null 2>&1
 [ $? -eq 2 ]
