@@ -339,6 +339,18 @@ store_backup(struct store *st, const char *dir)
 	return maint_recover_copy(st, dir);
 }
 
+static char maint_verify_msg[256];
+
+/* maint_verify_errcall - keep Berkeley DB's first complaint */
+static void
+maint_verify_errcall(const DB_ENV *env, const char *pfx, const char *msg)
+{
+	(void)env;
+	(void)pfx;
+	if (maint_verify_msg[0] == '\0')
+		bg_strlcpy(maint_verify_msg, msg, sizeof(maint_verify_msg));
+}
+
 /* store_verify_dir - check one database file of an unused store */
 int
 store_verify_dir(const char *dir, const char *file, struct buf *err)
@@ -347,13 +359,19 @@ store_verify_dir(const char *dir, const char *file, struct buf *err)
 	DB	*db;
 	int	 rc;
 
-	if ((rc = db_create(&db, NULL, 0)) == 0)
+	maint_verify_msg[0] = '\0';
+	if ((rc = db_create(&db, NULL, 0)) == 0) {
+		db->set_errcall(db, maint_verify_errcall);
 		rc = db->verify(db, path, NULL, NULL, 0);	/* frees db */
+	}
 	free(path);
 	if (rc == 0)
 		return STORE_OK;
 	buf_printf(err, "%s: %s", file, rc == DB_VERIFY_BAD ?
-	    "damaged (Berkeley DB verification failed)" : db_strerror(rc));
+	    "damaged (Berkeley DB verification failed" : db_strerror(rc));
+	if (rc == DB_VERIFY_BAD)
+		buf_printf(err, "%s%s)", maint_verify_msg[0] ? ": " : "",
+		    maint_verify_msg);
 	return STORE_EFATAL;
 }
 
