@@ -85,6 +85,7 @@ void	bounce_scan_unfold_reply(char *);
 char   *bounce_scan_header(const char *, const char *);
 bool	bounce_scan_has_word(const char *, const char *);
 void	bounce_scan_append(struct buf *, const char *, size_t);
+void	bounce_scan_html(struct buf *, const char *);
 
 /* bounce.c */
 struct bounce_rcpt *bounce_rcpt_add(struct bounce_msg *, const char *addr);

@@ -13,6 +13,9 @@
  *	original headers. Transfer encodings are decoded and charsets
  *	converted to UTF-8 by GMime.
  *
+ *	A report with only an HTML part has its tags removed and its
+ *	common entities decoded.
+ *
  *	The walk stops at the parser's max_parts and max_depth limits and
  *	then sets the result's truncated flag.
  * DIAGNOSTICS
@@ -286,6 +289,12 @@ bounce_mime_collect(struct bounce_msg *m, void *gmime_message)
 	GMimeMessage *msg = gmime_message;
 
 	bounce_mime_walk(m, g_mime_message_get_mime_part(msg), 0);
-	if (m->body.len == 0 && m->html_part != NULL)
-		bounce_mime_text(m->html_part, &m->body);
+	if (m->body.len == 0 && m->html_part != NULL) {
+		struct buf html = BUF_INIT;
+
+		bounce_mime_text(m->html_part, &html);
+		if (html.data != NULL)
+			bounce_scan_html(&m->body, html.data);
+		buf_free(&html);
+	}
 }

@@ -7,7 +7,7 @@
  *	Hand-written scanners for what every bounce format needs: e-mail
  *	addresses in running text, RFC 3463 status codes, SMTP reply
  *	codes, the SMTP command that was refused, header fields in a block
- *	of header text, and whitespace folding. They are plain loops, not
+ *	of header text, whitespace folding, and the text of HTML. They are plain loops, not
  *	regular expressions, because they run over every message.
  *
  *	Functions returning char * return memory the caller frees, or
@@ -439,4 +439,55 @@ bool
 bounce_scan_has_word(const char *s, const char *word)
 {
 	return s != NULL && strcasestr(s, word) != NULL;
+}
+
+/* Entities common in HTML reports. */
+static const struct {
+	const char *name;
+	const char *text;
+} scan_entities[] = {
+	{ "&lt;", "<" }, { "&gt;", ">" }, { "&amp;", "&" }, { "&quot;", "\"" },
+	{ "&#39;", "'" }, { "&apos;", "'" }, { "&nbsp;", " " },
+};
+
+/* bounce_scan_html_tag - skip a tag; block-level ones end a line */
+static const char *
+bounce_scan_html_tag(struct buf *out, const char *p)
+{
+	const char *end = strchr(p, '>');
+	const char *name = p + 1 + (p[1] == '/');
+
+	if (end == NULL)
+		return p + strlen(p);
+	if (strncasecmp(name, "br", 2) == 0 || strncasecmp(name, "p", 1) == 0 ||
+	    strncasecmp(name, "div", 3) == 0 || strncasecmp(name, "tr", 2) == 0 ||
+	    strncasecmp(name, "li", 2) == 0 || strncasecmp(name, "h", 1) == 0)
+		buf_addch(out, '\n');
+	else
+		buf_addch(out, ' ');
+	return end + 1;
+}
+
+/* bounce_scan_html - the text of an HTML document, appended to out */
+void
+bounce_scan_html(struct buf *out, const char *html)
+{
+	for (const char *p = html; *p != '\0';) {
+		size_t	 i;
+
+		if (*p == '<') {
+			p = bounce_scan_html_tag(out, p);
+			continue;
+		}
+		for (i = 0; *p == '&' && i < BG_ARRAY_SIZE(scan_entities); i++)
+			if (strncasecmp(p, scan_entities[i].name,
+			    strlen(scan_entities[i].name)) == 0)
+				break;
+		if (*p == '&' && i < BG_ARRAY_SIZE(scan_entities)) {
+			buf_addstr(out, scan_entities[i].text);
+			p += strlen(scan_entities[i].name);
+		} else
+			buf_addch(out, *p++);
+	}
+	buf_addstr(out, "");
 }

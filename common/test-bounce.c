@@ -100,6 +100,15 @@ static const struct parse_case parse_cases[] = {
 	    "\n\nTo: q@example.org\nFrom: b@example.com\n",
 	    BOUNCE_NDR, 1, "q@example.org", "5.2.2", "552", NULL,
 	    BOUNCE_MODE_ASYNC, "mailboxfull" },
+	{ "html only",
+	    "From: Postmaster <postmaster@corp.example>\nTo: b@example.com\n"
+	    "Subject: Undeliverable: hello\nMIME-Version: 1.0\n"
+	    "Content-Type: text/html; charset=utf-8\n\n<html><body><p>"
+	    "Delivery has failed to these recipients:</p><p><a href=\"mailto:"
+	    "h@example.net\">h@example.net</a></p><p>Remote Server returned "
+	    "'550 5.1.1 &lt;h@example.net&gt;: user unknown'</p></body></html>\n",
+	    BOUNCE_NDR, 1, "h@example.net", "5.1.1", "550", NULL,
+	    BOUNCE_MODE_ASYNC, "userunknown" },
 	{ "free-text warning",
 	    "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\n"
 	    "To: b@example.com\n"
