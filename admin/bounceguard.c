@@ -260,12 +260,17 @@ admin_load_config(const char *path)
 int
 main(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct admin a = { NULL, NULL, NULL };
 	const struct admin_cmd *c;
 	int	 ch, rc;
 
 	log_init("bounceguard", LOG_TO_STDERR | LOG_TO_SYSLOG);
-	while ((ch = getopt(argc, argv, "+c:hv")) != -1) {
+
+	while ((ch = getopt_long(argc, argv, "+c:hv", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			a.config_path = optarg;

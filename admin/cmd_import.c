@@ -210,8 +210,10 @@ static const char *
 imp_text(char *dst, size_t size, const char *s, const char *what)
 {
 	static char why[64];
+	bool	 ctl_ok = strcmp(what, "last_diagnostic") == 0;
 
-	if (!admin_text_ok(s) || bg_strlcpy(dst, s, size) >= size) {
+	if ((!ctl_ok && !admin_text_ok(s)) ||
+	    bg_strlcpy(dst, s, size) >= size) {
 		snprintf(why, sizeof(why), "bad %s (control characters, or "
 		    "longer than %zu)", what, size - 1);
 		return why;
