@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bounce.h"
 #include "bounce_int.h"
@@ -258,6 +259,31 @@ test_limits(void)
 	buf_free(&msg);
 }
 
+/* test_own_hostname - without local_hostnames, this host is ours */
+static void
+test_own_hostname(void)
+{
+	char	 host[256];
+	char	*msg;
+	struct bounce_parser bp;
+	struct bounce_result res;
+
+	if (gethostname(host, sizeof(host)) < 0 || strchr(host, ' ') != NULL) {
+		diag("no host name: skipped");
+		return;
+	}
+	msg = xasprintf(DSN_HEAD "Reporting-MTA: dns; %s\n\n"
+	    "Final-Recipient: rfc822; h@example.org\nAction: failed\n"
+	    "Status: 5.1.1\nRemote-MTA: dns; mx.example.org\n"
+	    "Diagnostic-Code: smtp; 550 5.1.1 unknown\n\n--B--\n", host);
+	bounce_parser_init(&bp);
+	(void)bounce_parse(&bp, msg, strlen(msg), &res);
+	is_int(res.nrcpt ? (long long)res.rcpt[0].mode : -1, BOUNCE_MODE_SYNC,
+	    "a report by this host (%s) is sync without local_hostnames", host);
+	bounce_result_free(&res);
+	free(msg);
+}
+
 /* test_charsets - text parts are converted to UTF-8 */
 static void
 test_charsets(void)
@@ -376,6 +402,7 @@ main(void)
 	test_limits();
 	test_hostile();
 	test_charsets();
+	test_own_hostname();
 	test_scan();
 	return done_testing();
 }
