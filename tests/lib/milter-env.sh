@@ -67,6 +67,7 @@ stop_milter() {
 }
 
 cleanup() {
+	command -v pf_stop_all > /dev/null 2>&1 && pf_stop_all
 	[ -n "${KEEP_LOG:-}" ] && cp "$T/log" "$KEEP_LOG"
 	stop_milter
 	rm -rf "$T"

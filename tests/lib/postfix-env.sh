@@ -1,0 +1,125 @@
+# postfix-env.sh - private Postfix instances on loopback, for the milter's
+# tests and benchmark; sourced after milter-env.sh (which gives T and the
+# exit trap; pf_stop_all must be called from it).
+#
+# pf_port                    a free loopback TCP port
+# pf_sink DIR PORT           start smtp-sink on PORT, dumping each message
+#                            into DIR (X-Mail-Args holds MAIL FROM)
+# pf_instance DIR PORT RELAYPORT [MILTER [SMTPD-OPTIONS]]
+#                            write and start a Postfix instance in DIR
+#                            that accepts mail on PORT and relays it all
+#                            to RELAYPORT, with MILTER (a socket) as
+#                            smtpd and non-smtpd milter, and
+#                            SMTPD-OPTIONS ("-o name=value") on smtpd
+# pf_stop_all                stop every instance and sink started here
+PF_DIRS=
+PF_SINKS=
+
+# pf_port - a loopback port nobody listens on
+pf_port() {
+	while :; do
+		p=$(( $(od -An -N2 -tu2 /dev/urandom) % 20000 + 30000 ))
+		ss -ltn | grep -q ":$p " || { echo "$p"; return; }
+	done
+}
+
+# pf_sink DIR PORT - smtp-sink dumping messages into DIR
+pf_sink() {
+	mkdir -p "$1"
+	chown postfix "$1"
+	smtp-sink -u postfix -d "$1/%M." "127.0.0.1:$2" 256 \
+	    > "$1.log" 2>&1 < /dev/null &
+	PF_SINKS="$PF_SINKS $!"
+}
+
+# pf_instance DIR PORT RELAYPORT [MILTER [SMTPD-OPTIONS]] - a private Postfix instance
+pf_instance() {
+	d=$1
+	mkdir -p "$d/etc" "$d/spool" "$d/data"
+	chown postfix "$d/data"
+	cat > "$d/etc/main.cf" <<MAIN
+compatibility_level = 3.6
+queue_directory = $d/spool
+data_directory = $d/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = mta.test.example
+mydomain = test.example
+mydestination =
+local_recipient_maps =
+alias_maps =
+alias_database =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+relayhost = [127.0.0.1]:$3
+smtp_host_lookup = native
+smtpd_relay_restrictions = permit_mynetworks, reject
+smtpd_recipient_restrictions =
+smtp_tls_security_level = none
+smtpd_tls_security_level = none
+maillog_file_prefixes = $d
+maillog_file = $d/maillog
+default_destination_concurrency_limit = 50
+default_process_limit = 200
+smtpd_client_connection_count_limit = 0
+smtpd_client_message_rate_limit = 0
+smtpd_milters = ${4:-}
+non_smtpd_milters = ${4:-}
+milter_default_action = tempfail
+milter_protocol = 6
+MAIN
+	cat > "$d/etc/master.cf" <<MASTER
+127.0.0.1:$2 inet n - n - - smtpd ${5:-}
+pickup    unix n - n 60 1 pickup
+cleanup   unix n - n - 0 cleanup
+qmgr      unix n - n 300 1 qmgr
+rewrite   unix - - n - - trivial-rewrite
+bounce    unix - - n - 0 bounce
+defer     unix - - n - 0 bounce
+trace     unix - - n - 0 bounce
+verify    unix - - n - 1 verify
+flush     unix n - n 1000? 0 flush
+proxymap  unix - - n - - proxymap
+smtp      unix - - n - - smtp
+relay     unix - - n - - smtp
+showq     unix n - n - - showq
+error     unix - - n - - error
+retry     unix - - n - - error
+discard   unix - - n - - discard
+anvil     unix - - n - 1 anvil
+scache    unix - - n - 1 scache
+postlog   unix-dgram n - n - 1 postlogd
+MASTER
+	postfix -c "$d/etc" start > "$d/start.log" 2>&1 < /dev/null || return 1
+	PF_DIRS="$PF_DIRS $d"
+	for _ in $(seq 1 50); do
+		ss -ltn | grep -q "127.0.0.1:$2 " && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# pf_queue_empty DIR - wait (up to 30 s) until the instance's queue is empty
+pf_queue_empty() {
+	for _ in $(seq 1 300); do
+		[ -z "$(find "$1/spool/incoming" "$1/spool/active" \
+		    "$1/spool/deferred" "$1/spool/maildrop" -type f 2>/dev/null | head -1)" ] &&
+		    return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# pf_stop_all - stop the instances and sinks
+pf_stop_all() {
+	for d in $PF_DIRS; do
+		postfix -c "$d/etc" stop > /dev/null 2>&1
+	done
+	for p in $PF_SINKS; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	PF_DIRS=
+	PF_SINKS=
+}
