@@ -136,7 +136,7 @@ cmd_expire(struct admin *a, int argc, char **argv)
 		    argv[1]);
 	st = admin_store(a);
 	if (exp_suppressions(st, &r) < 0 ||
-	    store_prune_events(st, ev_before, &events) < 0 ||
+	    store_prune_history(st, ev_before, &events) < 0 ||
 	    store_prune_tokens(st, bg_day(verp_before), &tokens) < 0 ||
 	    store_prune_seen(st, verp_before, &seen) < 0)
 		return admin_fail("expire", "%s", store_error(st));

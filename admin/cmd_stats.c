@@ -121,49 +121,64 @@ stats_health(const struct stats_run *r, const struct stats_sum *s,
 	return rate >= r->warning ? "warning" : "healthy";
 }
 
+/* stats_rate - bounced over sent in hundredths of a percent */
+static long long
+stats_rate(const struct stats_sum *s)
+{
+	return s->d.sent ? (long long)s->d.bounced * 10000 / s->d.sent : 0;
+}
+
+/* stats_json - one JSON line for a sum */
+static void
+stats_json(const struct stats_run *r, const struct stats_sum *s, bool total,
+    char n[6][16], const char *top)
+{
+	long long rate = stats_rate(s);
+	struct buf b = BUF_INIT;
+	struct json j;
+	char	 ratestr[24];
+
+	json_begin(&j, &b);
+	if (total)
+		json_member_null(&j, "domain");
+	else
+		json_member_str(&j, "domain", s->domain);
+	json_member_bool(&j, "total", total);
+	for (int i = 0; i < 6; i++)
+		json_member_raw(&j, stats_head[i < 2 ? i + 1 : i + 2], n[i]);
+	snprintf(ratestr, sizeof(ratestr), "%lld.%02lld", rate / 100,
+	    rate % 100);
+	json_member_raw(&j, "rate", s->d.sent ? ratestr : "null");
+	json_member_str(&j, "top_reasons", top);
+	json_member_str(&j, "health", stats_health(r, s, rate));
+	json_end(&j);
+	printf("%s\n", b.data);
+	buf_free(&b);
+}
+
 /* stats_print - one line for a sum */
 static void
 stats_print(struct stats_run *r, const struct stats_sum *s, bool total)
 {
-	long long rate = s->d.sent ? (long long)s->d.bounced * 10000 /
-	    s->d.sent : 0;
-	char	 n[7][16], ratestr[24], top[160];
+	const uint32_t nums[6] = { s->d.sent, s->d.bounced, s->d.hard,
+	    s->d.soft, s->d.block, s->d.complaint };
+	long long rate = stats_rate(s);
+	char	 n[6][16], ratestr[24], top[160];
 	const char *v[STATS_COLS];
 
 	stats_top(s, top, sizeof(top));
-	snprintf(ratestr, sizeof(ratestr), "%lld.%02lld%%", rate / 100,
-	    rate % 100);
-	snprintf(n[0], 16, "%u", s->d.sent);
-	snprintf(n[1], 16, "%u", s->d.bounced);
-	snprintf(n[2], 16, "%u", s->d.hard);
-	snprintf(n[3], 16, "%u", s->d.soft);
-	snprintf(n[4], 16, "%u", s->d.block);
-	snprintf(n[5], 16, "%u", s->d.complaint);
+	for (int i = 0; i < 6; i++)
+		snprintf(n[i], sizeof(n[i]), "%u", nums[i]);
 	if (r->json) {
-		struct buf b = BUF_INIT;
-		struct json j;
-
-		json_begin(&j, &b);
-		if (total)
-			json_member_null(&j, "domain");
-		else
-			json_member_str(&j, "domain", s->domain);
-		json_member_bool(&j, "total", total);
-		for (int i = 0; i < 6; i++)
-			json_member_raw(&j, stats_head[i < 2 ? i + 1 : i + 2],
-			    n[i]);
-		if (s->d.sent)
-			snprintf(n[6], 16, "%lld.%02lld", rate / 100, rate % 100);
-		json_member_raw(&j, "rate", s->d.sent ? n[6] : "null");
-		json_member_str(&j, "top_reasons", top);
-		json_member_str(&j, "health", stats_health(r, s, rate));
-		json_end(&j);
-		printf("%s\n", b.data);
-		buf_free(&b);
+		stats_json(r, s, total, n, top);
 		return;
 	}
+	snprintf(ratestr, sizeof(ratestr), "%lld.%02lld%%", rate / 100,
+	    rate % 100);
 	v[0] = total ? "total" : s->domain;
-	v[1] = n[0], v[2] = n[1], v[3] = s->d.sent ? ratestr : "";
+	v[1] = n[0];
+	v[2] = n[1];
+	v[3] = s->d.sent ? ratestr : "";
 	for (int i = 2; i < 6; i++)
 		v[i + 2] = n[i];
 	v[8] = top;

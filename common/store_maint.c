@@ -249,9 +249,9 @@ maint_event_old(const DBT *k, const DBT *v, const void *arg)
 	    k->size - 8) < *cutoff;
 }
 
-/* store_prune_events - delete events recorded before a time */
+/* store_prune_history - delete events recorded before a time */
 int
-store_prune_events(struct store *st, time_t before, size_t *count)
+store_prune_history(struct store *st, time_t before, size_t *count)
 {
 	uint64_t cutoff = before > 0 ? (uint64_t)before * 1000000 : 0;
 	struct maint_prune p = { .db = st->event, .file = "events.db",

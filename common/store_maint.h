@@ -14,7 +14,7 @@
  *	Callers finish a run of batches with store_sync(), which makes
  *	every earlier commit durable.
  *
- *	store_prune_events() deletes history events recorded before a
+ *	store_prune_history() deletes history events recorded before a
  *	time, store_prune_tokens() the VERP tokens stamped before a day,
  *	store_prune_seen() the dedupe keys claimed before a time; each
  *	works in small transactions so that the pipe and the milter are
@@ -50,7 +50,7 @@ int	store_update_many(struct store *, size_t, const char *const *,
 	    store_update_fn, void *const *, int *);
 int	store_sync(struct store *);
 
-int	store_prune_events(struct store *, time_t, size_t *);
+int	store_prune_history(struct store *, time_t, size_t *);
 int	store_prune_tokens(struct store *, uint32_t, size_t *);
 int	store_prune_seen(struct store *, time_t, size_t *);
 

@@ -205,7 +205,7 @@ test_prune_events(void)
 		store_update(st, "e@example.org", NULL, bump, &mode, 0);
 	for (size_t i = 0; i < BG_ARRAY_SIZE(cases); i++) {
 		n = 99;
-		is_int(store_prune_events(st, now + cases[i].offset, &n),
+		is_int(store_prune_history(st, now + cases[i].offset, &n),
 		    STORE_OK, "prune events before now%+ld", cases[i].offset);
 		is_int(n, cases[i].deleted, "deleted %zu", cases[i].deleted);
 		left = 0;

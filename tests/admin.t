@@ -155,6 +155,20 @@ like "dump --help is help dump" "$out" "^usage: bounceguard \[-c FILE\] dump "
 bg --help
 like "--help lists the commands" "$out" "^  import FILE\$"
 
+# ---- the manual page documents every command and column ----
+man=$BG_SRC/man/bounceguard.8
+for c in dump show suppress unsuppress import export stats expire verp check db parse help version; do
+	like "bounceguard(8) documents $c" "$(grep -A1 '^\.It Cm ' "$man")" "^\.It Cm $c( |\$)"
+done
+for c in address state reason scope source since expires hard soft block complaint first_bounce last_bounce last_reason last_status last_diagnostic; do
+	like "bounceguard(8) documents the dump column $c" "$(grep '^\.It Cm ' "$man")" "^\.It Cm ([a-z_]+ , )*$c( |\$)"
+done
+if command -v mandoc >/dev/null 2>&1; then
+	is "bounceguard(8) is clean under mandoc -T lint -W warning" "$(mandoc -T lint -W warning "$man" 2>&1)" ""
+else
+	skip "mandoc not installed"
+fi
+
 # ---- suppress, show, dump, unsuppress ----
 bg suppress Jane@Example.ORG --reason "left the company"
 is "suppress: exit 0" "$rc" 0
