@@ -13,6 +13,7 @@
  *	recovery runs after a process was killed inside the store.
  *--*/
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -284,18 +285,20 @@ test_prune_tokens_seen(void)
 	free(dir);
 }
 
-/* writer_child - update until killed */
+/* writer_child - update until the stop file appears (or until killed) */
 static void
-writer_child(const char *dir)
+writer_child(const char *dir, const char *stop)
 {
 	struct store *st = open_store(dir);
 	int	 mode = 0;
 	char	 a[32];
 
-	for (int i = 0;; i++) {
+	for (int i = 0; stop == NULL || access(stop, F_OK) < 0; i++) {
 		snprintf(a, sizeof(a), "w%d@example.org", i % 300);
 		store_update(st, a, NULL, bump, &mode, STORE_NOSYNC);
 	}
+	store_close(st);
+	_exit(0);
 }
 
 /* test_backup - a hot backup during writes opens and verifies */
@@ -303,6 +306,7 @@ static void
 test_backup(void)
 {
 	char	*dir = new_dir(), *bk = xasprintf("%s/backup", tmpdir);
+	char	*stop = xasprintf("%s/stop", tmpdir);
 	struct store *st = open_store(dir), *copy;
 	struct buf err = BUF_INIT;
 	int	 mode = 0, bad = 0, status;
@@ -310,12 +314,14 @@ test_backup(void)
 
 	store_update(st, "keep@example.org", NULL, bump, &mode, 0);
 	if ((pid = fork()) == 0)
-		writer_child(dir);
+		writer_child(dir, stop);
 	usleep(200000);
 	is_int(store_backup(st, bk), STORE_OK, "hot backup while a process "
 	    "writes");
-	kill(pid, SIGTERM);
+	close(open(stop, O_CREAT | O_WRONLY, 0600));	/* a clean stop */
 	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the writer "
+	    "carried on through the backup");
 	ok(store_backup(st, bk) < 0, "backup refuses an existing directory");
 	ok(strstr(store_error(st), "backup") != NULL, "and says so: %s",
 	    store_error(st));
@@ -329,6 +335,7 @@ test_backup(void)
 	    "store with the data");
 	store_close(copy);
 	buf_free(&err);
+	free(stop);
 	free(bk);
 	free(dir);
 }
@@ -371,7 +378,7 @@ test_recover(void)
 
 	store_close(st);
 	if ((pid = fork()) == 0)
-		writer_child(dir);
+		writer_child(dir, NULL);
 	usleep(200000);
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
