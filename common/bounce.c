@@ -9,7 +9,10 @@
  *
  *	bounce_parse() normalises line endings (CRLF and bare CR become
  *	LF, so all three give identical results), drops an mbox "From "
- *	line, builds the MIME tree with GMime, collects the decoded texts
+ *	line, marks returned messages (message/rfc822) as opaque text so
+ *	GMime does not build their trees (only their headers are read; a
+ *	returned message that is itself a report is parsed then), builds
+ *	the MIME tree with GMime, collects the decoded texts
  *	(bounce_mime.c), and hands them to the format modules in order:
  *	ARF complaint reports, RFC 3464 DSNs (also without the multipart
  *	wrapper), free-text NDRs, RFC 3834 auto-replies. It then completes
@@ -185,6 +188,31 @@ bounce_normalize(const char *data, size_t len)
 		data = cr + 1;
 	}
 	return ba;
+}
+
+/* bounce_retype - make returned messages opaque text for GMime: only
+   their headers are read, and building their MIME trees would cost
+   about as much as parsing the whole bounce */
+static void
+bounce_retype(char *data, size_t len)
+{
+	static const char from[] = "message/rfc822";
+	char	*p = data, *end = data + len;
+
+	while (p < end) {
+		char	*nl = memchr(p, '\n', (size_t)(end - p));
+		char	*v = p + 13;
+
+		if ((size_t)(end - p) > 13 + sizeof(from) &&
+		    strncasecmp(p, "Content-Type:", 13) == 0) {
+			while (v < end && (*v == ' ' || *v == '\t'))
+				v++;
+			if ((size_t)(end - v) >= sizeof(from) - 1 &&
+			    strncasecmp(v, from, sizeof(from) - 1) == 0)
+				memcpy(v, BOUNCE_RETURNED_TYPE, sizeof(from) - 1);
+		}
+		p = nl != NULL ? nl + 1 : end;
+	}
 }
 
 /* bounce_decoded - a header value decoded and unfolded, or NULL */
@@ -410,13 +438,16 @@ bounce_parse(const struct bounce_parser *p, const char *data, size_t len,
 	GMimeStream *stream;
 	GMimeParser *parser;
 	GMimeMessage *msg;
+	GByteArray *ba;
 
 	memset(res, 0, sizeof(*res));
 	memset(&m, 0, sizeof(m));
 	m.p = p;
 	m.res = res;
 	bounce_init();
-	stream = g_mime_stream_mem_new_with_byte_array(bounce_normalize(data, len));
+	ba = bounce_normalize(data, len);
+	bounce_retype((char *)ba->data, ba->len);
+	stream = g_mime_stream_mem_new_with_byte_array(ba);
 	parser = g_mime_parser_new_with_stream(stream);
 	msg = g_mime_parser_construct_message(parser, NULL);
 	g_object_unref(parser);

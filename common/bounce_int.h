@@ -47,6 +47,11 @@ struct bounce_msg {
 	size_t	 nparts;
 };
 
+/* The content type returned messages are given before GMime parses the
+   bounce (bounce.c), so that it does not build their MIME trees. */
+#define BOUNCE_RETURNED		"x-rfc-822"
+#define BOUNCE_RETURNED_TYPE	"text/x-rfc-822"
+
 /* bounce_mime.c */
 void	bounce_mime_collect(struct bounce_msg *, void *gmime_message);
 

@@ -31,6 +31,7 @@
 
 #define MIME_MAX_TEXT	(256 * 1024)	/* per collected text */
 #define MIME_ICONV_CACHE 8		/* converters kept open */
+#define MIME_MAX_HEAD	(64 * 1024)	/* header block of a returned message */
 
 /* Open converters to UTF-8, kept for the life of the process: opening
    one loads a gconv module, which costs more than parsing a message. */
@@ -175,6 +176,34 @@ bounce_mime_headers(GMimeObject *obj, struct buf *out)
 	}
 }
 
+/* bounce_mime_head - the header block of an unencoded returned message,
+   read without copying its body; false when it is encoded */
+static bool
+bounce_mime_head(GMimePart *part, struct buf *out)
+{
+	GMimeDataWrapper *dw = g_mime_part_get_content(part);
+	GMimeContentEncoding enc = dw != NULL ?
+	    g_mime_data_wrapper_get_encoding(dw) : GMIME_CONTENT_ENCODING_BASE64;
+	GMimeStream *s = dw != NULL ? g_mime_data_wrapper_get_stream(dw) : NULL;
+	char	 chunk[4096];
+	ssize_t	 n;
+
+	if (s == NULL || (enc != GMIME_CONTENT_ENCODING_DEFAULT &&
+	    enc != GMIME_CONTENT_ENCODING_7BIT &&
+	    enc != GMIME_CONTENT_ENCODING_8BIT &&
+	    enc != GMIME_CONTENT_ENCODING_BINARY) || g_mime_stream_reset(s) < 0)
+		return false;
+	while (out->len < MIME_MAX_HEAD &&
+	    (n = g_mime_stream_read(s, chunk, sizeof(chunk))) > 0) {
+		bounce_scan_append(out, chunk, (size_t)n);
+		if (strstr(out->data, "\n\n") != NULL)
+			break;
+	}
+	if (out->data == NULL)
+		buf_addstr(out, "");
+	return true;
+}
+
 /* bounce_mime_is_dsn_type - the delivery-status types and misspellings */
 static bool
 bounce_mime_is_dsn_type(GMimeContentType *ct)
@@ -204,6 +233,10 @@ bounce_mime_leaf(struct bounce_msg *m, GMimeObject *obj)
 	} else if (g_mime_content_type_is_type(ct, "*", "rfc822-headers") ||
 	    g_mime_content_type_is_type(ct, "message", "global-headers")) {
 		if (!m->has_orig)
+			bounce_mime_text(obj, &m->orig);
+		m->has_orig = true;
+	} else if (g_mime_content_type_is_type(ct, "text", BOUNCE_RETURNED)) {
+		if (!m->has_orig && !bounce_mime_head(GMIME_PART(obj), &m->orig))
 			bounce_mime_text(obj, &m->orig);
 		m->has_orig = true;
 	} else if (g_mime_content_type_is_type(ct, "text", "html")) {
@@ -282,6 +315,43 @@ bounce_mime_walk(struct bounce_msg *m, GMimeObject *obj, size_t depth)
 	}
 }
 
+/* bounce_mime_orig_is_report - the returned message is itself a report */
+static bool
+bounce_mime_orig_is_report(const struct bounce_msg *m)
+{
+	char	*ct = m->has_orig ? bounce_scan_header(m->orig.data,
+	    "Content-Type") : NULL;
+	bool	 yes = ct != NULL && bounce_scan_has_word(ct, "multipart/report");
+
+	free(ct);
+	return yes;
+}
+
+/* bounce_mime_nested - walk a report returned inside another message
+   (a forwarded bounce): its parts replace the outer ones */
+static void
+bounce_mime_nested(struct bounce_msg *m)
+{
+	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(m->orig.data,
+	    m->orig.len);
+	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+	GMimeMessage *msg = g_mime_parser_construct_message(parser, NULL);
+
+	g_object_unref(parser);
+	g_object_unref(stream);
+	if (msg == NULL)
+		return;
+	buf_reset(&m->body);
+	buf_reset(&m->orig);
+	m->has_orig = false;
+	m->html_part = NULL;
+	bounce_mime_walk(m, g_mime_message_get_mime_part(msg), 1);
+	if (m->body.len == 0 && m->html_part != NULL)
+		bounce_mime_text(m->html_part, &m->body);
+	m->html_part = NULL;
+	g_object_unref(msg);
+}
+
 /* bounce_mime_collect - fill the texts of a bounce_msg */
 void
 bounce_mime_collect(struct bounce_msg *m, void *gmime_message)
@@ -289,6 +359,8 @@ bounce_mime_collect(struct bounce_msg *m, void *gmime_message)
 	GMimeMessage *msg = gmime_message;
 
 	bounce_mime_walk(m, g_mime_message_get_mime_part(msg), 0);
+	if (!m->has_dsn && !m->has_arf && bounce_mime_orig_is_report(m))
+		bounce_mime_nested(m);
 	if (m->body.len == 0 && m->html_part != NULL) {
 		struct buf html = BUF_INIT;
 

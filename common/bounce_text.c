@@ -91,6 +91,7 @@ bounce_text_is_marker(const char *line, size_t n)
 	memcpy(buf, line, k);
 	buf[k] = '\0';
 	if (strncasecmp(buf, "Content-Type: message/rfc822", 28) == 0 ||
+	    strncasecmp(buf, "Content-Type: " BOUNCE_RETURNED_TYPE, 28) == 0 ||
 	    strncasecmp(buf, "Original message follows", 24) == 0 ||
 	    strncasecmp(buf, "Message headers follow", 22) == 0)
 		return true;

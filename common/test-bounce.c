@@ -101,6 +101,26 @@ static const struct parse_case parse_cases[] = {
 	    "\n\nTo: q@example.org\nFrom: b@example.com\n",
 	    BOUNCE_NDR, 1, "q@example.org", "5.2.2", "552", NULL,
 	    BOUNCE_MODE_ASYNC, "mailboxfull" },
+	{ "report forwarded inside another message",
+	    "From: Mail Delivery Subsystem <MAILER-DAEMON@gw.example.jp>\n"
+	    "To: b@example.com\nSubject: fwd\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=\"O\"\n\n--O\n"
+	    "Content-Type: text/plain\n\nForwarded.\n--O\n"
+	    "Content-Type: message/rfc822\n\n" DSN_HEAD
+	    "Final-Recipient: rfc822; in@example.org\nAction: failed\n"
+	    "Status: 5.1.1\n\n--B--\n\n--O--\n",
+	    BOUNCE_DSN, 1, "in@example.org", "5.1.1", NULL, "failed",
+	    BOUNCE_MODE_ASYNC, "userunknown" },
+	{ "returned message in base64 names the recipient",
+	    "From: MAILER-DAEMON@mx.example.org\nTo: b@example.com\n"
+	    "Subject: Undeliverable\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=\"R\"\n\n--R\n"
+	    "Content-Type: text/plain\n\nYour message could not be "
+	    "delivered: 550 5.1.1 no such user.\n--R\n"
+	    "Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n"
+	    "VG86IHRvQGV4YW1wbGUub3JnClN1YmplY3Q6IGhpCgpoZWxsbwo=\n--R--\n",
+	    BOUNCE_NDR, 1, "to@example.org", "5.1.1", "550", NULL,
+	    BOUNCE_MODE_ASYNC, "userunknown" },
 	{ "html only",
 	    "From: Postmaster <postmaster@corp.example>\nTo: b@example.com\n"
 	    "Subject: Undeliverable: hello\nMIME-Version: 1.0\n"
