@@ -26,6 +26,7 @@
 #include "buf.h"
 #include "config.h"
 #include "store.h"
+#include "util.h"
 
 #define EXIT_USAGE	2
 
@@ -77,7 +78,7 @@ enum row_col {
 struct row {
 	const char *v[ROW_NCOLS];
 	char	 num[4][16];
-	char	 time[4][24];
+	char	 time[4][BG_TIMESTR_SIZE];
 };
 
 extern const char *const row_names[ROW_NCOLS];

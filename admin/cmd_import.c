@@ -296,7 +296,8 @@ imp_row(struct imp_run *r, struct imp_row *w, char **f, size_t n)
 		return "more fields than columns";
 	for (size_t i = 0; i < n; i++) {
 		col = r->header ? r->fmap[i] : plain[i];
-		if (col >= 0 && (why = imp_field(w, col, bg_trim(f[i]))))
+		if (col >= 0 && (why = imp_field(w, col, r->sep == ',' ||
+		    col != ROW_LAST_DIAGNOSTIC ? bg_trim(f[i]) : f[i])))
 			return why;
 	}
 	if (w->addr[0] == '\0')
@@ -435,7 +436,9 @@ imp_line(struct imp_run *r, char *s, unsigned long line)
 	size_t	 n;
 
 	s[strcspn(s, "\r\n")] = '\0';
-	if (*bg_trim(s) == '\0' || *s == '#')
+	if (line == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0)
+		s += 3;				/* a UTF-8 byte order mark */
+	if (s[strspn(s, " \t")] == '\0' || s[strspn(s, " \t")] == '#')
 		return 0;
 	if (r->sep == 0)
 		r->sep = strchr(s, '\t') != NULL ? '\t' : ',';

@@ -272,6 +272,9 @@ bg import "$T/list.csv"
 is "import twice: nothing changes" "$out" "import: $T/list.csv: 0 added, 0 updated, 3 unchanged, 3 rejected"
 printf 'a1@example.org\tsome other reason\n' | "$BG" -c "$CONF" import - >"$T/out" 2>"$T/err"
 is "import from stdin, TSV without header: one updated" "$(cat "$T/out")" "import: -: 0 added, 1 updated, 0 unchanged, 0 rejected"
+printf '\357\273\277address,reason\r\nbom@example.org,x\r\n' > "$T/bom.csv"
+bg import "$T/bom.csv"
+is "import: a byte order mark and CRLF lines are fine" "$out" "import: $T/bom.csv: 1 added, 0 updated, 0 unchanged, 0 rejected"
 bg import "$T/nonexistent"
 is "import missing file: exit 1" "$rc" 1
 is "import missing file: message" "$err" "bounceguard: import: $T/nonexistent: No such file or directory"
@@ -282,7 +285,7 @@ is "import missing file: message" "$err" "bounceguard: import: $T/nonexistent: N
 	printf 'address\tstate\treason\tscope\tsource\tsince\texpires\thard\tsoft\tblock\tcomplaint\tfirst_bounce\tlast_bounce\tlast_reason\tlast_status\tlast_diagnostic\n'
 	printf 'full@example.org\tsuppressed\tuserunknown\t\tbounce\t2026-02-01T10:00:00Z\t\t2\t3\t1\t0\t2026-01-01T00:00:00Z\t2026-02-01T10:00:00Z\tuserunknown\t5.1.1\t550 5.1.1 <full@example.org>:\\tno such user\\\\x\n'
 	printf 'old@example.org\tsuppressed\tmailboxfull\t\tbounce\t2026-01-01T00:00:00Z\t2026-01-31T00:00:00Z\t0\t5\t0\t0\t2026-01-01T00:00:00Z\t2026-01-01T00:00:00Z\tmailboxfull\t4.2.2\tfull\n'
-	printf 'quiet@example.org\tactive\t\t\t\t\t\t0\t0\t4\t0\t2026-03-01T00:00:00Z\t2026-03-02T00:00:00Z\tblocked\t5.7.1\t\n'
+	printf 'quiet@example.org\tactive\t\t\t\t\t\t0\t0\t4\t0\t2026-03-01T00:00:00Z\t2026-03-02T00:00:00Z\tblocked\t5.7.1\t  spaces kept  \n'
 	printf 'bad@example.org\tsuppressed\tx\t\tbogus\t\t\t1\t0\t0\t0\t\t\t\t\t\n'
 	printf 'bad2@example.org\tsuppressed\tx\t\tbounce\t\t\tmany\t0\t0\t0\t\t\t\t\t\n'
 	printf 'bad3@example.org\tsuppressed\tx\t\tbounce\t\t\t1\t0\t0\t0\t\t\t\t\t\\q\n'
@@ -297,6 +300,7 @@ is "full import: counters" "$(field full@example.org hard)/$(field full@example.
 is "full import: diagnostic with escapes survives" "$(field full@example.org last_diagnostic)" '550 5.1.1 <full@example.org>:\tno such user\\x'
 is "full import: expired suppression" "$(field old@example.org state)" expired
 is "full import: no suppression" "$(field quiet@example.org state)|$(field quiet@example.org source)" "active|"
+is "full import: spaces around a diagnostic kept" "$(field quiet@example.org last_diagnostic)" "  spaces kept  "
 
 # ---- export -> import into an empty store: identical dump ----
 bg export
@@ -412,6 +416,14 @@ if command -v script >/dev/null 2>&1; then
 else
 	skip "script(1) not installed"
 fi
+
+# ---- a store that is not there ----
+mkstore gone
+rmdir "$T/gone/store"
+bgc "$T/gone.conf" dump
+is "missing store: exit 1" "$rc" 1
+is "missing store: one line naming it" "$err" "bounceguard: fatal: store $T/gone/store: No such file or directory"
+is "missing store: nothing on stdout" "$out" ""
 
 # ---- db ----
 bg db verify
