@@ -37,6 +37,7 @@ struct bounce_msg {
 	struct buf body;		/* human-readable text */
 	size_t	 cut;			/* where the returned copy starts */
 	size_t	 hint;			/* where the last recipient was found */
+	int	 warning;		/* 0 unknown, 1 a delay warning, -1 not */
 	void	*html_part;		/* first text/html part, a fallback */
 	struct buf dsn;			/* delivery-status fields */
 	bool	 has_dsn;
@@ -65,7 +66,7 @@ const char *bounce_text_cut(const char *);
 bool	bounce_text_is_ndr(const struct bounce_msg *);
 char   *bounce_text_block(struct bounce_msg *, const char *addr);
 void	bounce_text_mtas(const struct bounce_msg *, struct bounce_rcpt *);
-void	bounce_text_action(const struct bounce_msg *, struct bounce_rcpt *);
+void	bounce_text_action(struct bounce_msg *, struct bounce_rcpt *);
 
 /* bounce_arf.c */
 bool	bounce_arf_is_jmrp(const struct bounce_msg *);

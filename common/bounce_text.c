@@ -503,20 +503,29 @@ static const char *const text_warning_words[] = {
 	"delivery status notification (delay)", NULL
 };
 
+/* bounce_text_is_warning - the subject or report says it is a warning */
+static bool
+bounce_text_is_warning(const struct bounce_msg *m)
+{
+	char	*report = xstrndup(m->body.data != NULL ? m->body.data : "",
+	    m->cut);
+	bool	 yes = false;
+
+	for (int i = 0; !yes && text_warning_words[i] != NULL; i++)
+		yes = (m->subject != NULL &&
+		    strcasestr(m->subject, text_warning_words[i]) != NULL) ||
+		    strcasestr(report, text_warning_words[i]) != NULL;
+	free(report);
+	return yes;
+}
+
 /* bounce_text_action - "delayed" for a warning, else no action: the
    report does not say */
 void
-bounce_text_action(const struct bounce_msg *m, struct bounce_rcpt *r)
+bounce_text_action(struct bounce_msg *m, struct bounce_rcpt *r)
 {
-	const char *body = m->body.data != NULL ? m->body.data : "";
-
-	if (r->action != NULL)
-		return;
-	for (int i = 0; text_warning_words[i] != NULL; i++)
-		if ((m->subject != NULL &&
-		    strcasestr(m->subject, text_warning_words[i]) != NULL) ||
-		    strcasestr(body, text_warning_words[i]) != NULL) {
-			r->action = xstrdup("delayed");
-			return;
-		}
+	if (m->warning == 0)
+		m->warning = bounce_text_is_warning(m) ? 1 : -1;
+	if (r->action == NULL && m->warning > 0)
+		r->action = xstrdup("delayed");
 }
