@@ -31,6 +31,7 @@
  *	usage error.
  *--*/
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +206,16 @@ imp_u32(const char *s, uint32_t *out)
 	return 0;
 }
 
+/* imp_bad - "bad WHAT" for a field */
+static const char *
+imp_bad(const char *what)
+{
+	static char why[64];
+
+	snprintf(why, sizeof(why), "bad %s", what);
+	return why;
+}
+
 /* imp_text - copy a text field, checking its length and characters */
 static const char *
 imp_text(char *dst, size_t size, const char *s, const char *what)
@@ -229,58 +240,72 @@ imp_source_ok(const char *s)
 	    strcmp(s, "manual") == 0 || strcmp(s, "import") == 0;
 }
 
+enum imp_kind { IMP_ADDR, IMP_TEXT, IMP_SCOPE, IMP_SOURCE, IMP_TIME, IMP_COUNT };
+
+#define IMP_AT(m)	offsetof(struct imp_row, m), sizeof(((struct imp_row *)0)->m)
+
+/* How each column is read, and where it goes. */
+static const struct imp_spec {
+	int	 col;
+	enum imp_kind kind;
+	size_t	 off, size;
+	const char *what;		/* in "bad ..." messages */
+} imp_specs[] = {
+	{ ROW_ADDRESS, IMP_ADDR, IMP_AT(addr), "address" },
+	{ ROW_REASON, IMP_TEXT, IMP_AT(supp.reason), "reason" },
+	{ ROW_SCOPE, IMP_SCOPE, IMP_AT(supp.scope), "scope" },
+	{ ROW_SOURCE, IMP_SOURCE, IMP_AT(supp.source), "source" },
+	{ ROW_SINCE, IMP_TIME, IMP_AT(supp.since), "date" },
+	{ ROW_EXPIRES, IMP_TIME, IMP_AT(supp.expires), "expiry date" },
+	{ ROW_HARD, IMP_COUNT, IMP_AT(rec.hard_count), "count" },
+	{ ROW_SOFT, IMP_COUNT, IMP_AT(rec.soft_count), "count" },
+	{ ROW_BLOCK, IMP_COUNT, IMP_AT(rec.block_count), "count" },
+	{ ROW_COMPLAINT, IMP_COUNT, IMP_AT(rec.complaint_count), "count" },
+	{ ROW_FIRST_BOUNCE, IMP_TIME, IMP_AT(rec.first_bounce), "bounce time" },
+	{ ROW_LAST_BOUNCE, IMP_TIME, IMP_AT(rec.last_bounce), "bounce time" },
+	{ ROW_LAST_REASON, IMP_TEXT, IMP_AT(rec.last_reason), "last_reason" },
+	{ ROW_LAST_STATUS, IMP_TEXT, IMP_AT(rec.last_status), "last_status" },
+	{ ROW_LAST_DIAGNOSTIC, IMP_TEXT, IMP_AT(rec.last_diagnostic),
+	  "last_diagnostic" },
+};
+
 /* imp_field - one field into the row; NULL or why it is bad */
 static const char *
 imp_field(struct imp_row *w, int col, char *v)
 {
-	struct store_addr *a = &w->rec;
+	const struct imp_spec *sp = NULL;
 	const char *why = NULL;
+	void	*p;
 
-	switch (col) {
-	case ROW_ADDRESS:
-		return addr_normalize(v, w->addr, sizeof(w->addr),
-		    ADDR_DOMAIN_OK, &why) < 0 ? why : NULL;
-	case ROW_REASON:
-		return imp_text(w->supp.reason, sizeof(w->supp.reason), v,
-		    "reason");
-	case ROW_SCOPE:
+	for (size_t i = 0; i < BG_ARRAY_SIZE(imp_specs); i++)
+		if (imp_specs[i].col == col)
+			sp = &imp_specs[i];
+	if (sp == NULL)
+		return NULL;		/* state, unknown columns */
+	p = (char *)w + sp->off;
+	switch (sp->kind) {
+	case IMP_ADDR:
+		return addr_normalize(v, p, sp->size, ADDR_DOMAIN_OK, &why) < 0 ?
+		    why : NULL;
+	case IMP_SCOPE:
 		v += *v == '@';
 		bg_lowercase(v);
 		if (*v != '\0' && !addr_domain_ok(v))
 			return "bad scope (expected a sender domain)";
-		return imp_text(w->supp.scope, sizeof(w->supp.scope), v,
-		    "scope");
-	case ROW_SOURCE:
+		break;
+	case IMP_SOURCE:
 		if (*v != '\0' && !imp_source_ok(v))
 			return "bad source (bounce, complaint, manual or import)";
-		return imp_text(w->supp.source, sizeof(w->supp.source), v,
-		    "source");
-	case ROW_SINCE:
-		w->since_given = *v != '\0';
-		return imp_time(v, &w->supp.since) < 0 ? "bad date" : NULL;
-	case ROW_EXPIRES:
-		return imp_time(v, &w->supp.expires) < 0 ? "bad expiry date" :
-		    NULL;
-	case ROW_HARD: case ROW_SOFT: case ROW_BLOCK: case ROW_COMPLAINT:
-		return imp_u32(v, col == ROW_HARD ? &a->hard_count :
-		    col == ROW_SOFT ? &a->soft_count : col == ROW_BLOCK ?
-		    &a->block_count : &a->complaint_count) < 0 ?
-		    "bad count" : NULL;
-	case ROW_FIRST_BOUNCE: case ROW_LAST_BOUNCE:
-		return imp_time(v, col == ROW_FIRST_BOUNCE ? &a->first_bounce :
-		    &a->last_bounce) < 0 ? "bad bounce time" : NULL;
-	case ROW_LAST_REASON:
-		return imp_text(a->last_reason, sizeof(a->last_reason), v,
-		    "last_reason");
-	case ROW_LAST_STATUS:
-		return imp_text(a->last_status, sizeof(a->last_status), v,
-		    "last_status");
-	case ROW_LAST_DIAGNOSTIC:
-		return imp_text(a->last_diagnostic, sizeof(a->last_diagnostic),
-		    v, "last_diagnostic");
-	default:
-		return NULL;		/* state, unknown columns */
+		break;
+	case IMP_TIME:
+		w->since_given |= col == ROW_SINCE && *v != '\0';
+		return imp_time(v, p) < 0 ? imp_bad(sp->what) : NULL;
+	case IMP_COUNT:
+		return imp_u32(v, p) < 0 ? "bad count" : NULL;
+	case IMP_TEXT:
+		break;
 	}
+	return imp_text(p, sp->size, v, sp->what);
 }
 
 /* imp_row - a data line into a row; NULL or why it is bad */

@@ -113,6 +113,29 @@ supp_lift(struct store_addr *a, bool existed, struct store_event *ev,
 	return 0;
 }
 
+/* supp_value - check and keep one option's value */
+static int
+supp_value(const char *cmd, struct supp_change *c, int ch, char *arg)
+{
+	if (ch == 'r') {
+		if (!admin_text_ok(arg) || *arg == '\0' ||
+		    strlen(arg) >= STORE_TEXT_MAX)
+			return admin_usage(cmd, "bad reason: it must be 1 to %d "
+			    "characters, without control characters",
+			    STORE_TEXT_MAX - 1);
+		c->reason = arg;
+	} else if (ch == 's') {
+		c->scope = arg[0] == '@' ? arg + 1 : arg;
+		c->any_scope = false;
+		if (!addr_domain_ok(c->scope))
+			return admin_usage(cmd, "bad scope \"%s\": expected a "
+			    "sender domain", arg);
+	} else if (ch == 'e' && admin_parse_when(arg, c->now, &c->expires) < 0)
+		return admin_usage(cmd, "bad expiry \"%s\": expected a "
+		    "duration (30m, 12h, 30d, 2w) or a future date", arg);
+	return 0;
+}
+
 /* supp_options - --reason, --scope, --expires */
 static int
 supp_options(const char *cmd, struct supp_change *c, int argc, char **argv)
@@ -132,26 +155,9 @@ supp_options(const char *cmd, struct supp_change *c, int argc, char **argv)
 	int	 ch, status = 0;
 
 	optind = 0;
-	while ((ch = admin_getopt(cmd, argc, argv, opts, &status)) >= 0) {
-		if (ch == 'r') {
-			if (!admin_text_ok(optarg) || *optarg == '\0' ||
-			    strlen(optarg) >= STORE_TEXT_MAX)
-				return admin_usage(cmd, "bad reason: it must "
-				    "be 1 to %d characters, without control "
-				    "characters", STORE_TEXT_MAX - 1);
-			c->reason = optarg;
-		} else if (ch == 's') {
-			c->scope = optarg[0] == '@' ? optarg + 1 : optarg;
-			c->any_scope = false;
-			if (!addr_domain_ok(c->scope))
-				return admin_usage(cmd, "bad scope \"%s\": "
-				    "expected a sender domain", optarg);
-		} else if (ch == 'e' && admin_parse_when(optarg, c->now,
-		    &c->expires) < 0)
-			return admin_usage(cmd, "bad expiry \"%s\": expected "
-			    "a duration (30m, 12h, 30d, 2w) or a future date",
-			    optarg);
-	}
+	while ((ch = admin_getopt(cmd, argc, argv, opts, &status)) >= 0)
+		if ((status = supp_value(cmd, c, ch, optarg)) != 0)
+			return status;
 	if (ch == -2)
 		return status;
 	if (optind >= argc)
