@@ -54,7 +54,8 @@ bounce_ses_value(const char *p, const char *end, const char *key)
 	const char *k, *v, *q;
 
 	if (snprintf(pat, sizeof(pat), "\"%s\"", key) >= (int)sizeof(pat) ||
-	    (k = strstr(p, pat)) == NULL || k >= end)
+	    end <= p || (k = memmem(p, (size_t)(end - p), pat,
+	    strlen(pat))) == NULL)
 		return NULL;
 	v = k + strlen(pat);
 	v += strspn(v, " \t\n:");
@@ -163,6 +164,21 @@ bounce_ses_delivery(struct bounce_msg *m, const char *json)
 	free(resp);
 }
 
+/* bounce_ses_complaint - the recipients of a Complaint event */
+static void
+bounce_ses_complaint(struct bounce_msg *m, const char *json, const char *a,
+    const char *end)
+{
+	char	*fb = bounce_ses_value(json, json + strlen(json),
+	    "complaintFeedbackType");
+
+	bounce_ses_objects(m, a, end, NULL);
+	m->res->kind = BOUNCE_ARF;
+	for (size_t i = 0; fb != NULL && i < m->res->nrcpt; i++)
+		m->res->rcpt[i].feedback_type = xstrdup(fb);
+	free(fb);
+}
+
 /* bounce_ses_parse - the recipients of an SES notification */
 void
 bounce_ses_parse(struct bounce_msg *m)
@@ -180,11 +196,7 @@ bounce_ses_parse(struct bounce_msg *m)
 		m->res->kind = BOUNCE_DSN;
 	} else if (type != NULL && strcmp(type, "Complaint") == 0 &&
 	    (a = bounce_ses_array(json, "complainedRecipients", &end)) != NULL) {
-		bounce_ses_objects(m, a, end, NULL);
-		m->res->kind = BOUNCE_ARF;
-		for (size_t i = 0; i < m->res->nrcpt; i++)
-			m->res->rcpt[i].feedback_type = bounce_ses_value(json,
-			    json + strlen(json), "complaintFeedbackType");
+		bounce_ses_complaint(m, json, a, end);
 	} else if (type != NULL && strcmp(type, "Delivery") == 0) {
 		bounce_ses_delivery(m, json);
 		m->res->kind = BOUNCE_DSN;
