@@ -174,8 +174,11 @@ bounce_ses_complaint(struct bounce_msg *m, const char *json, const char *a,
 
 	bounce_ses_objects(m, a, end, NULL);
 	m->res->kind = BOUNCE_ARF;
-	for (size_t i = 0; fb != NULL && i < m->res->nrcpt; i++)
-		m->res->rcpt[i].feedback_type = xstrdup(fb);
+	for (size_t i = 0; i < m->res->nrcpt; i++) {
+		m->res->rcpt[i].mode = BOUNCE_MODE_NONE;
+		if (fb != NULL)
+			m->res->rcpt[i].feedback_type = xstrdup(fb);
+	}
 	free(fb);
 }
 
