@@ -13,7 +13,7 @@
  *	with one-line errors, address and duration arguments, times, and
  *	tables that are aligned for a terminal and tab-separated for a
  *	program. admin_row.c turns address records into the columns of
- *	"dump" and "export" and back.
+ *	"dump" and "export".
  *--*/
 #ifndef BG_ADMIN_H
 #define BG_ADMIN_H
@@ -72,13 +72,17 @@ enum row_col {
 	ROW_ADDRESS, ROW_STATE, ROW_REASON, ROW_SCOPE, ROW_SOURCE, ROW_SINCE,
 	ROW_EXPIRES, ROW_HARD, ROW_SOFT, ROW_BLOCK, ROW_COMPLAINT,
 	ROW_FIRST_BOUNCE, ROW_LAST_BOUNCE, ROW_LAST_REASON, ROW_LAST_STATUS,
-	ROW_LAST_DIAGNOSTIC, ROW_NCOLS
+	ROW_LAST_DIAGNOSTIC,
+	ROW_DUMP_NCOLS,			/* dump stops here; export goes on */
+	ROW_OTHER = ROW_DUMP_NCOLS, ROW_LAST_REPLY_CODE, ROW_LAST_MODE,
+	ROW_RECENT_SOFT, ROW_NCOLS
 };
 
 struct row {
 	const char *v[ROW_NCOLS];
-	char	 num[4][16];
+	char	 num[5][16];
 	char	 time[4][BG_TIMESTR_SIZE];
+	char	 soft[STORE_MAX_SOFT * BG_TIMESTR_SIZE];
 };
 
 extern const char *const row_names[ROW_NCOLS];

@@ -16,7 +16,10 @@
  *	empty for a suppression that lasts until lifted. "dump" prints one
  *	row per address with its primary suppression (row_primary()),
  *	"export" one row per suppression, so that "import" restores every
- *	one of them. row_json() is the --json form of a whole record.
+ *	one of them, with four more columns that make the copy exact: other
+ *	(delays and auto-replies), last_reply_code, last_mode, and
+ *	recent_soft (the times of the soft bounces in the current window,
+ *	comma-separated). row_json() is the --json form of a whole record.
  *--*/
 #include <string.h>
 #include <strings.h>
@@ -28,7 +31,8 @@
 const char *const row_names[ROW_NCOLS] = {
 	"address", "state", "reason", "scope", "source", "since", "expires",
 	"hard", "soft", "block", "complaint", "first_bounce", "last_bounce",
-	"last_reason", "last_status", "last_diagnostic",
+	"last_reason", "last_status", "last_diagnostic", "other",
+	"last_reply_code", "last_mode", "recent_soft",
 };
 
 /* row_column - the column with a header name, or -1 */
@@ -72,6 +76,22 @@ row_num(char *buf, size_t size, uint32_t n)
 	return buf;
 }
 
+/* row_soft - the recent soft bounce times, comma-separated */
+static const char *
+row_soft(const struct store_addr *a, char *buf, size_t size)
+{
+	char	 t[BG_TIMESTR_SIZE];
+	size_t	 len = 0;
+
+	buf[0] = '\0';
+	for (uint32_t i = 0; i < a->nsoft && i < STORE_MAX_SOFT; i++) {
+		admin_time(a->soft_times[i], t, sizeof(t));
+		len += (size_t)snprintf(buf + len, len < size ? size - len : 0,
+		    "%s%s", i ? "," : "", t);
+	}
+	return buf;
+}
+
 /* row_fill - the columns of an address with one suppression (or NULL) */
 void
 row_fill(struct row *r, const char *addr, const struct store_addr *a,
@@ -99,6 +119,10 @@ row_fill(struct row *r, const char *addr, const struct store_addr *a,
 	r->v[ROW_LAST_REASON] = a->last_reason;
 	r->v[ROW_LAST_STATUS] = a->last_status;
 	r->v[ROW_LAST_DIAGNOSTIC] = a->last_diagnostic;
+	r->v[ROW_OTHER] = row_num(r->num[4], sizeof(r->num[4]), a->other_count);
+	r->v[ROW_LAST_REPLY_CODE] = a->last_reply_code;
+	r->v[ROW_LAST_MODE] = a->last_mode;
+	r->v[ROW_RECENT_SOFT] = row_soft(a, r->soft, sizeof(r->soft));
 }
 
 /* row_json_str - a string member, null when empty */
@@ -151,8 +175,8 @@ row_json(struct buf *b, const char *addr, const struct store_addr *a,
 
 	row_fill(&r, addr, a, s, now);
 	json_begin(&j, b);
-	for (int i = 0; i < ROW_NCOLS; i++) {
-		if (i >= ROW_HARD && i <= ROW_COMPLAINT)
+	for (int i = 0; i < ROW_RECENT_SOFT; i++) {
+		if ((i >= ROW_HARD && i <= ROW_COMPLAINT) || i == ROW_OTHER)
 			json_member_raw(&j, row_names[i], r.v[i]);
 		else if (i == ROW_ADDRESS || i == ROW_STATE ||
 		    (i == ROW_SCOPE && s != NULL))

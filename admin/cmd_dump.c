@@ -9,9 +9,9 @@
  *	--reason; tab-separated with a header line, aligned on a terminal,
  *	or JSON lines with --json.
  *
- *	"export" prints the same columns, always tab-separated, one row per
- *	suppression (an address without any gets one row), which "import"
- *	reads back into the same records.
+ *	"export" prints the same columns and four more (see admin_row.c),
+ *	always tab-separated, one row per suppression (an address without
+ *	any gets one row), which "import" reads back into the same records.
  *
  *	Both walk addresses.db with a read-committed cursor, so they never
  *	block the pipe or the milter for more than one record.
@@ -112,8 +112,8 @@ dump_walk(struct admin *a, struct dump_run *d, const char *cmd)
 	int	 rc;
 
 	if (!d->json) {
-		table_init(&d->tab, ROW_NCOLS, !d->export && admin_tty(),
-		    stdout);
+		table_init(&d->tab, d->export ? ROW_NCOLS : ROW_DUMP_NCOLS,
+		    !d->export && admin_tty(), stdout);
 		table_row(&d->tab, row_names);
 	}
 	rc = store_foreach_addr(st, dump_one, d);

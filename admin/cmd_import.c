@@ -11,7 +11,8 @@
  *	"recipient"), the columns are taken by name: those of "dump"
  *	(address, reason, scope, source, since, expires, hard, soft, block,
  *	complaint, first_bounce, last_bounce, last_reason, last_status,
- *	last_diagnostic; "date" means since; others are ignored). Without
+ *	last_diagnostic, and export's other, last_reply_code, last_mode and
+ *	recent_soft; "date" means since; others are ignored). Without
  *	a header the columns are address, reason, date.
  *
  *	Each line suppresses its address in its scope (every sender when
@@ -52,6 +53,7 @@ struct imp_row {
 	char	 addr[STORE_ADDR_MAX];
 	unsigned long line;
 	bool	 full;			/* counters and last-bounce fields */
+	uint32_t cols;			/* which columns the file has */
 	bool	 has_supp;
 	bool	 since_given;
 	struct store_supp supp;
@@ -67,6 +69,7 @@ struct imp_run {
 	bool	 header;
 	bool	 full;
 	int	 fmap[IMPORT_FIELDS];	/* file field -> row column, or -1 */
+	uint32_t cols;			/* bit per row column present */
 	size_t	 nfmap;
 	time_t	 now;
 	struct store *st;
@@ -161,6 +164,8 @@ imp_header(struct imp_run *r, char **f, size_t n)
 		r->fmap[i] = row_column(bg_trim(f[i]));
 		if (r->fmap[i] == ROW_HARD)
 			r->full = true;
+		if (r->fmap[i] >= 0)
+			r->cols |= 1U << r->fmap[i];
 		if (r->fmap[i] < 0)
 			fprintf(stderr, "bounceguard: import: %s: column "
 			    "\"%s\" ignored\n", r->name, f[i]);
@@ -188,6 +193,23 @@ imp_time(const char *s, int64_t *out)
 	if (bg_parse_time(s, &t) < 0)
 		return -1;
 	*out = t;
+	return 0;
+}
+
+/* imp_times - comma-separated times into the recent soft bounces */
+static int
+imp_times(char *s, struct store_addr *a)
+{
+	char	*t, *save = NULL;
+
+	a->nsoft = 0;
+	for (t = strtok_r(s, ",", &save); t != NULL;
+	    t = strtok_r(NULL, ",", &save)) {
+		if (a->nsoft == STORE_MAX_SOFT ||
+		    imp_time(bg_trim(t), &a->soft_times[a->nsoft]) < 0)
+			return -1;
+		a->nsoft++;
+	}
 	return 0;
 }
 
@@ -240,7 +262,10 @@ imp_source_ok(const char *s)
 	    strcmp(s, "manual") == 0 || strcmp(s, "import") == 0;
 }
 
-enum imp_kind { IMP_ADDR, IMP_TEXT, IMP_SCOPE, IMP_SOURCE, IMP_TIME, IMP_COUNT };
+enum imp_kind {
+	IMP_ADDR, IMP_TEXT, IMP_SCOPE, IMP_SOURCE, IMP_TIME, IMP_COUNT,
+	IMP_TIMES,
+};
 
 #define IMP_AT(m)	offsetof(struct imp_row, m), sizeof(((struct imp_row *)0)->m)
 
@@ -267,6 +292,11 @@ static const struct imp_spec {
 	{ ROW_LAST_STATUS, IMP_TEXT, IMP_AT(rec.last_status), "last_status" },
 	{ ROW_LAST_DIAGNOSTIC, IMP_TEXT, IMP_AT(rec.last_diagnostic),
 	  "last_diagnostic" },
+	{ ROW_OTHER, IMP_COUNT, IMP_AT(rec.other_count), "count" },
+	{ ROW_LAST_REPLY_CODE, IMP_TEXT, IMP_AT(rec.last_reply_code),
+	  "last_reply_code" },
+	{ ROW_LAST_MODE, IMP_TEXT, IMP_AT(rec.last_mode), "last_mode" },
+	{ ROW_RECENT_SOFT, IMP_TIMES, IMP_AT(rec), "recent_soft" },
 };
 
 /* imp_field - one field into the row; NULL or why it is bad */
@@ -302,6 +332,9 @@ imp_field(struct imp_row *w, int col, char *v)
 		return imp_time(v, p) < 0 ? imp_bad(sp->what) : NULL;
 	case IMP_COUNT:
 		return imp_u32(v, p) < 0 ? "bad count" : NULL;
+	case IMP_TIMES:
+		return imp_times(v, p) < 0 ? "bad recent_soft (at most 64 "
+		    "comma-separated times)" : NULL;
 	case IMP_TEXT:
 		break;
 	}
@@ -328,6 +361,7 @@ imp_row(struct imp_run *r, struct imp_row *w, char **f, size_t n)
 	if (w->addr[0] == '\0')
 		return "no address";
 	w->full = r->full;
+	w->cols = r->cols;
 	if (w->supp.source[0] == '\0' && (!r->full || w->supp.reason[0]))
 		bg_strlcpy(w->supp.source, "import", sizeof(w->supp.source));
 	w->has_supp = w->supp.source[0] != '\0';
@@ -355,7 +389,12 @@ imp_same(const struct store_addr *x, const struct store_addr *y)
 	    x->hard_count != y->hard_count || x->soft_count != y->soft_count ||
 	    x->block_count != y->block_count ||
 	    x->complaint_count != y->complaint_count ||
+	    x->other_count != y->other_count ||
 	    x->nsoft != y->nsoft || x->nsupp != y->nsupp ||
+	    strcmp(x->last_reply_code, y->last_reply_code) != 0 ||
+	    strcmp(x->last_mode, y->last_mode) != 0 ||
+	    memcmp(x->soft_times, y->soft_times, x->nsoft *
+	    sizeof(x->soft_times[0])) != 0 ||
 	    strcmp(x->last_reason, y->last_reason) != 0 ||
 	    strcmp(x->last_status, y->last_status) != 0 ||
 	    strcmp(x->last_diagnostic, y->last_diagnostic) != 0)
@@ -366,20 +405,25 @@ imp_same(const struct store_addr *x, const struct store_addr *y)
 	return true;
 }
 
-/* imp_set_full - copy the counters and last-bounce fields */
+/* imp_set_full - copy the counters and last-bounce fields the file has */
 static void
-imp_set_full(struct store_addr *a, const struct store_addr *f)
+imp_set_full(struct store_addr *a, const struct imp_row *w)
 {
-	a->hard_count = f->hard_count;
-	a->soft_count = f->soft_count;
-	a->block_count = f->block_count;
-	a->complaint_count = f->complaint_count;
-	a->first_bounce = f->first_bounce;
-	a->last_bounce = f->last_bounce;
-	memcpy(a->last_reason, f->last_reason, sizeof(a->last_reason));
-	memcpy(a->last_status, f->last_status, sizeof(a->last_status));
-	memcpy(a->last_diagnostic, f->last_diagnostic,
-	    sizeof(a->last_diagnostic));
+	const struct store_addr *f = &w->rec;
+
+	for (size_t i = 0; i < BG_ARRAY_SIZE(imp_specs); i++) {
+		const struct imp_spec *sp = &imp_specs[i];
+
+		if (sp->off < offsetof(struct imp_row, rec) ||
+		    sp->kind == IMP_TIMES || !(w->cols & (1U << sp->col)))
+			continue;
+		memcpy((char *)a + (sp->off - offsetof(struct imp_row, rec)),
+		    (const char *)w + sp->off, sp->size);
+	}
+	if (w->cols & (1U << ROW_RECENT_SOFT)) {
+		a->nsoft = f->nsoft;
+		memcpy(a->soft_times, f->soft_times, sizeof(a->soft_times));
+	}
 }
 
 /* imp_set_supp - add or replace the suppression of the row's scope */
@@ -413,7 +457,7 @@ imp_apply(struct store_addr *a, bool existed, struct store_event *ev,
 	(void)d;
 	old = *a;
 	if (w->full)
-		imp_set_full(a, &w->rec);
+		imp_set_full(a, w);
 	if (w->has_supp && !imp_set_supp(a, w, time(NULL)))
 		return w->outcome = IMP_FULL, STORE_NOCHANGE;
 	if (!existed)

@@ -302,6 +302,23 @@ is "full import: expired suppression" "$(field old@example.org state)" expired
 is "full import: no suppression" "$(field quiet@example.org state)|$(field quiet@example.org source)" "active|"
 is "full import: spaces around a diagnostic kept" "$(field quiet@example.org last_diagnostic)" "  spaces kept  "
 
+# An export line carries the fields dump leaves out.
+{
+	printf 'address\tstate\treason\tscope\tsource\tsince\texpires\thard\tsoft\tblock\tcomplaint\tfirst_bounce\tlast_bounce\tlast_reason\tlast_status\tlast_diagnostic\tother\tlast_reply_code\tlast_mode\trecent_soft\n'
+	printf 'soft@example.org\tactive\t\t\t\t\t\t0\t2\t0\t0\t2026-11-01T00:00:00Z\t2026-11-02T00:00:00Z\tmailboxfull\t4.2.2\tfull\t3\t452\tasync\t2026-11-01T00:00:00Z,2026-11-02T00:00:00Z\n'
+	printf 'soft2@example.org\tactive\t\t\t\t\t\t0\t2\t0\t0\t\t\t\t\t\t0\t\t\t2026-11-01T00:00:00Z,yesterday\n'
+} > "$T/soft.tsv"
+bg import "$T/soft.tsv"
+is "import of an export line: summary" "$out" "import: $T/soft.tsv: 1 added, 0 updated, 0 unchanged, 1 rejected"
+like "import: bad recent_soft" "$err" ":3: rejected: bad recent_soft \\(at most 64 comma-separated times\\)\$"
+bg show soft@example.org
+like "import of an export line: other count and recent soft bounces" "$out" "^counts: hard=0 soft=2 block=0 complaint=0 other=3 recent_soft=2\$"
+like "import of an export line: reply code and mode" "$out" "^last: reason=mailboxfull status=4.2.2 reply_code=452 mode=async\$"
+bg export
+like "export: the extra columns" "$(printf '%s\n' "$out" | grep '^soft@')" "$(printf '\t3\t452\tasync\t2026-11-01T00:00:00Z,2026-11-02T00:00:00Z$')"
+bg import "$T/soft.tsv"
+like "an export line imported twice: unchanged" "$out" ": 0 added, 0 updated, 1 unchanged, 1 rejected\$"
+
 # ---- export -> import into an empty store: identical dump ----
 bg export
 is "export: exit 0" "$rc" 0
