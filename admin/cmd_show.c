@@ -82,7 +82,7 @@ show_event(const char *addr, const struct store_event *e, void *arg)
 
 /* show_domain - the suppressions of the address's domain, if any */
 static int
-show_domain(struct store *st, const char *addr, time_t now)
+show_domain(struct store *st, const char *addr, time_t now, bool header)
 {
 	char	 key[STORE_ADDR_MAX];
 	struct store_addr d;
@@ -93,6 +93,8 @@ show_domain(struct store *st, const char *addr, time_t now)
 		return STORE_NOTFOUND;
 	if ((rc = store_get(st, key, &d)) != STORE_OK)
 		return rc;
+	if (header)
+		printf("address: %s\nstate: unknown\n", addr);
 	for (uint32_t i = 0; i < d.nsupp; i++)
 		show_supp(key, &d.supp[i], now);
 	return STORE_OK;
@@ -119,14 +121,13 @@ cmd_show(struct admin *a, int argc, char **argv)
 	if ((rc = store_get(st, addr, &rec)) < 0)
 		return admin_fail("show", "%s", store_error(st));
 	if (rc == STORE_NOTFOUND) {
-		printf("address: %s\nstate: unknown\n", addr);
-		if ((drc = show_domain(st, addr, now)) < 0)
+		if ((drc = show_domain(st, addr, now, true)) < 0)
 			return admin_fail("show", "%s", store_error(st));
 		return drc == STORE_OK ? 0 : admin_fail("show", "%s: not in "
 		    "the store", addr);
 	}
 	show_record(addr, &rec, now);
-	if (show_domain(st, addr, now) < 0)
+	if (show_domain(st, addr, now, false) < 0)
 		return admin_fail("show", "%s", store_error(st));
 	printf("\n");
 	table_init(&t, SHOW_COLS, admin_tty(), stdout);

@@ -214,9 +214,11 @@ like "show: manual event in history" "$out" "$(printf '\tmanual\tmanual\tsuppres
 bg show nobody@example.net
 is "show unknown: exit 1" "$rc" 1
 is "show unknown: message" "$err" "bounceguard: show: nobody@example.net: not in the store"
+is "show unknown: nothing on stdout" "$out" ""
 bg show someone@spam.example
 is "show address of a suppressed domain: exit 0" "$rc" 0
 like "show: the domain's suppression" "$out" '^@spam.example: scope=global reason="manual" source=manual'
+like "show: the address itself is unknown" "$out" '^state: unknown$'
 
 bg dump --domain spam.example
 is "dump --domain: only that domain" "$(printf '%s\n' "$out" | cut -f1 | tail -n +2)" "@spam.example"
