@@ -47,6 +47,7 @@ struct mctx {
 	struct sockaddr_storage addr;
 	bool	 have_addr;
 	bool	 local;
+	bool	 noreply_connect;	/* SMFIP_NR_CONN was negotiated */
 	char	 daemon[MCTX_DAEMON_MAX];
 	char	 qid[STORE_QID_MAX];
 	struct mrt *rt;			/* set while in an outbound message */
@@ -109,20 +110,30 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
 	unsigned long skip = SMFIP_NOHELO | SMFIP_NOHDRS | SMFIP_NOEOH |
-	    SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+	    SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NR_CONN;
+	struct mctx *m = smfi_getpriv(ctx);
 
 	(void)f2;
 	(void)f3;
 	if (!(f0 & SMFIF_CHGFROM))
 		log_warnx("the MTA cannot change the envelope sender "
 		    "(milter protocol too old): mail will not be stamped");
+	if (m == NULL && (m = calloc(1, sizeof(*m))) != NULL)
+		smfi_setpriv(ctx, m);
 	*pf0 = f0 & (SMFIF_CHGFROM | SMFIF_ADDHDRS | SMFIF_SETSYMLIST);
 	*pf1 = f1 & skip;
+	if (m == NULL)
+		*pf1 &= ~SMFIP_NR_CONN;
+	else
+		m->noreply_connect = (*pf1 & SMFIP_NR_CONN) != 0;
 	*pf2 = *pf3 = 0;
+	/* Few macros, all at MAIL and end of message: every macro packet
+	   costs the MTA and libmilter a round of work. */
 	if (f0 & SMFIF_SETSYMLIST) {
-		(void)smfi_setsymlist(ctx, SMFIM_CONNECT, (char *)"{daemon_name}");
-		(void)smfi_setsymlist(ctx, SMFIM_ENVFROM, (char *)"i {auth_authen}");
-		(void)smfi_setsymlist(ctx, SMFIM_ENVRCPT, (char *)"i");
+		(void)smfi_setsymlist(ctx, SMFIM_CONNECT, (char *)"");
+		(void)smfi_setsymlist(ctx, SMFIM_ENVFROM,
+		    (char *)"i {auth_authen} {daemon_name}");
+		(void)smfi_setsymlist(ctx, SMFIM_ENVRCPT, (char *)"");
 		(void)smfi_setsymlist(ctx, SMFIM_EOM, (char *)"i");
 	}
 	return SMFIS_CONTINUE;
@@ -163,7 +174,7 @@ cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
 	d = smfi_getsymval(ctx, (char *)"{daemon_name}");
 	bg_strlcpy(m->daemon, d ? d : "", sizeof(m->daemon));
-	return SMFIS_CONTINUE;
+	return m->noreply_connect ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 /* cb_outbound - is the message outbound under the snapshot in force? */
@@ -176,7 +187,9 @@ cb_outbound(SMFICTX *ctx, struct mctx *m, const struct mrt *rt)
 	f.client = m->have_addr ? (const struct sockaddr *)&m->addr : NULL;
 	f.local = m->local;
 	f.auth_authen = smfi_getsymval(ctx, (char *)"{auth_authen}");
-	f.daemon_name = m->daemon;
+	f.daemon_name = smfi_getsymval(ctx, (char *)"{daemon_name}");
+	if (f.daemon_name == NULL)
+		f.daemon_name = m->daemon;
 	f.sender_domain = addr_domain(m->sender);
 	return outbound_reason(rt->cfg, &f);
 }
