@@ -5,7 +5,9 @@
  *	bounceguard check: configuration, rules, secrets and directories
  * DESCRIPTION
  *	"check" loads what the daemons would load and looks at what they
- *	would touch: verp_domain is set; the VERP secrets load; the shipped
+ *	would touch: verp_domain is set; the VERP secrets load, are
+ *	readable by the configured user (as owner, or by its primary group)
+ *	and not by everyone; the shipped
  *	and site rule directories exist and their rules compile; the store
  *	and quarantine directories exist, are directories, belong to the
  *	configured user, and are not writable by others; every file in the
@@ -136,6 +138,26 @@ check_rules(struct check_run *r, const struct config *cfg)
 	buf_free(&err);
 }
 
+/* check_secret_mode - the secrets are readable by the user, not by all */
+static void
+check_secret_mode(struct check_run *r, const struct config *cfg)
+{
+	const char *path = cfg->verp_secret_file;
+	struct passwd *pw = getpwnam(cfg->user);
+	struct stat sb;
+
+	if (stat(path, &sb) < 0)
+		return;			/* reported by the load */
+	if (sb.st_mode & S_IROTH)
+		check_problem(r, "verp_secret_file %s: readable by every user, "
+		    "who could then forge bounces", path);
+	if (pw != NULL && sb.st_uid != pw->pw_uid &&
+	    !(sb.st_gid == pw->pw_gid && (sb.st_mode & S_IRGRP)) &&
+	    !(sb.st_mode & S_IROTH))
+		check_problem(r, "verp_secret_file %s: not readable by %s",
+		    path, cfg->user);
+}
+
 /* check_verp - the VERP settings the milter and pipe need */
 static void
 check_verp(struct check_run *r, const struct config *cfg)
@@ -143,6 +165,7 @@ check_verp(struct check_run *r, const struct config *cfg)
 	struct buf err = BUF_INIT;
 	struct verp_keys *keys;
 
+	check_secret_mode(r, cfg);
 	if (cfg->verp_domain[0] == '\0')
 		check_problem(r, "verp_domain is not set: the milter cannot "
 		    "stamp mail");

@@ -396,6 +396,19 @@ if [ -n "$AS_USER" ]; then
 else
 	skip "store owner check needs root"
 fi
+cp "$T/secret" "$T/open.secret"
+chmod 644 "$T/open.secret"
+mkstore opensecret "verp_secret_file = $T/open.secret"
+bgc "$T/opensecret.conf" check
+is "check: world-readable secrets" "$err" "bounceguard: check: verp_secret_file $T/open.secret: readable by every user, who could then forge bounces"
+if [ -n "$AS_USER" ]; then
+	chown root:root "$T/open.secret"
+	chmod 640 "$T/open.secret"
+	bgc "$T/opensecret.conf" check
+	is "check: secrets the user cannot read" "$err" "bounceguard: check: verp_secret_file $T/open.secret: not readable by nobody"
+else
+	skip "secret ownership check needs root"
+fi
 chmod 777 "$T/broken/store"
 bgc "$T/broken.conf" check
 like "check: world-writable store" "$err" "^bounceguard: check: store_dir $T/broken/store: writable by every user\$"
