@@ -125,6 +125,8 @@ usage_case "bounceguard: unexpected argument \"b@example.org\" $U_SUPP" suppress
 usage_case "bounceguard: no address given $U_UNSUPP" unsuppress
 usage_case "bounceguard: unknown option \"--expires\" $U_UNSUPP" unsuppress a@example.org --expires 1d
 usage_case 'bounceguard: no address given (usage: bounceguard show ADDRESS|@DOMAIN)' show
+usage_case 'bounceguard: bad address "jane@": bad domain (usage: bounceguard show ADDRESS|@DOMAIN)' show jane@
+usage_case "bounceguard: bad address \"<>\": empty address $U_UNSUPP" unsuppress "<>"
 usage_case 'bounceguard: too many arguments (usage: bounceguard show ADDRESS|@DOMAIN)' show a@example.org b@example.org
 usage_case 'bounceguard: no file given (usage: bounceguard import FILE)' import
 usage_case 'bounceguard: unexpected argument "x" (usage: bounceguard export)' export x
@@ -243,6 +245,17 @@ is "dump --suppressed: jane gone" "$(field jane@example.org state)" ""
 bg unsuppress jane@example.org
 is "unsuppress again: exit 1" "$rc" 1
 is "unsuppress again: message" "$err" "bounceguard: unsuppress: jane@example.org is not suppressed"
+
+i=1
+while [ $i -le 8 ]; do
+	"$BG" -c "$CONF" suppress many@example.org --scope "s$i.example" 2>/dev/null
+	i=$((i + 1))
+done
+bg suppress many@example.org --scope s9.example
+is "a ninth suppression: exit 1" "$rc" 1
+is "a ninth suppression: message" "$err" "bounceguard: suppress: many@example.org already has 8 suppressions; lift one first"
+bg unsuppress many@example.org
+is "lift them all at once" "$rc" 0
 
 # ---- import ----
 cat > "$T/list.csv" <<'CSV'
