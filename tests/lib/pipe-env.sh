@@ -46,8 +46,13 @@ rules_dir = $T/rules.d
 local_hostnames = mx.example.com
 event_log = $T/events.jsonl
 store_lock_timeout = 1s
-$*
 CONF
+	# Each argument line "key = value" replaces the key's line.
+	printf '%s\n' "$*" | while IFS= read -r line; do
+		[ -n "$line" ] || continue
+		sed -i "/^${line%% =*} =/d" "$T/bounceguard.conf"
+		printf '%s\n' "$line" >> "$T/bounceguard.conf"
+	done
 }
 write_config
 printf 'test secret for the pipe tests 0123456789\n' > "$T/verp.secret"
