@@ -91,13 +91,16 @@ out:
 static int
 db_recover(struct admin *a)
 {
+	struct store_opts o = { a->cfg->store_lock_timeout,
+	    a->cfg->store_cache_size, (unsigned)a->cfg->event_history_max,
+	    false };
 	struct buf err = BUF_INIT;
 	bool	 ran;
 	int	 rc = 0;
 
 	if (admin_drop_privs(a, &err) < 0)
 		rc = admin_fail("db recover", "%s", buf_cstr(&err));
-	else if (store_recover_dir(a->cfg->store_dir, &ran, &err) != STORE_OK)
+	else if (store_recover_dir(a->cfg->store_dir, &o, &ran, &err) != STORE_OK)
 		rc = admin_fail("db recover", "%s", buf_cstr(&err));
 	else
 		printf("db recover: %s: %s\n", a->cfg->store_dir, ran ?

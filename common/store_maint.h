@@ -26,8 +26,8 @@
  *	which can itself be opened as a store. store_verify_dir() checks
  *	the structure of every database file of a store that no process
  *	is using, such as a backup. store_recover_dir() opens a store
- *	directory as its first user would, running recovery when a
- *	process died inside it.
+ *	directory as its first user would, with the same settings as
+ *	store_open(), running recovery when a process died inside it.
  * DIAGNOSTICS
  *	Return codes as in store.h; errors are described by store_error()
  *	or, for the functions that take a directory, in the buffer.
@@ -56,6 +56,7 @@ int	store_prune_seen(struct store *, time_t, size_t *);
 
 int	store_backup(struct store *, const char *);
 int	store_verify_dir(const char *, const char *, struct buf *);
-int	store_recover_dir(const char *, bool *, struct buf *);
+int	store_recover_dir(const char *, const struct store_opts *, bool *,
+	    struct buf *);
 
 #endif

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "store_int.h"
 #include "store_maint.h"
 #include "tap.h"
 #include "util.h"
@@ -371,9 +372,11 @@ test_recover(void)
 {
 	char	*dir = new_dir();
 	struct store *st = open_store(dir);
+	struct store_opts o = { 5, 8 << 20, 5, false };
 	struct buf err = BUF_INIT;
 	bool	 ran = true;
-	int	 status;
+	u_int32_t gb = 0, bytes = 0;
+	int	 status, ncache;
 	pid_t	 pid;
 
 	store_close(st);
@@ -382,11 +385,14 @@ test_recover(void)
 	usleep(200000);
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
-	is_int(store_recover_dir(dir, &ran, &err), STORE_OK,
+	is_int(store_recover_dir(dir, &o, &ran, &err), STORE_OK,
 	    "recover after SIGKILL: %s", buf_cstr(&err));
 	ok(ran, "recovery ran");
 	st = open_store(dir);
 	ok(count_of(st, "w0@example.org") > 0, "committed work is there");
+	st->env->get_cachesize(st->env, &gb, &bytes, &ncache);
+	ok(gb == 0 && bytes >= 8 << 20, "the recovered environment has the "
+	    "configured cache, not Berkeley DB's default (%u bytes)", bytes);
 	store_close(st);
 	buf_free(&err);
 	free(dir);
