@@ -32,7 +32,7 @@
 
 #include "log.h"
 #include "pipe.h"
-#include "rules.h"
+#include "parser_config.h"
 #include "store.h"
 #include "util.h"
 
@@ -117,25 +117,15 @@ pipe_verify(struct pipe_run *run)
 static enum pipe_step
 pipe_parse(struct pipe_run *run)
 {
-	const char *dirs[] = { run->cfg->shipped_rules_dir,
-	    run->cfg->rules_dir };
 	struct bounce_parser bp;
 	struct ruleset *rs;
 	struct buf err = BUF_INIT;
 
-	if ((rs = rules_load(dirs, 2, RULES_LAZY, &err)) == NULL)
+	if ((rs = parser_config_rules(run->cfg, RULES_LAZY, &err)) == NULL)
 		pipe_tempfail(run, "rules: %s", bg_trim(err.data));
 	buf_free(&err);
-	rules_set_limits(rs, (uint32_t)run->cfg->rule_match_limit,
-	    (uint32_t)run->cfg->rule_depth_limit);
 	bounce_init();
-	bounce_parser_init(&bp);
-	bp.local_hostnames = (const char *const *)run->cfg->local_hostnames.v;
-	bp.nlocal_hostnames = run->cfg->local_hostnames.n;
-	bp.max_parts = (size_t)run->cfg->parse_max_parts;
-	bp.max_depth = (size_t)run->cfg->parse_max_depth;
-	bp.max_recipients = (size_t)run->cfg->parse_max_recipients;
-	bp.rules = rs;
+	parser_config_apply(&bp, run->cfg, rs);
 	bounce_parse(&bp, run->msg.data, run->msg.len, &run->parsed);
 	rules_free(rs);
 	if (run->parsed.kind != BOUNCE_NONE && run->parsed.nrcpt > 0)

@@ -1,0 +1,40 @@
+/*++
+ * NAME
+ *	parser_config 3
+ * SUMMARY
+ *	the bounce parser as the configuration describes it
+ * DESCRIPTION
+ *	See parser_config.h.
+ * DIAGNOSTICS
+ *	See parser_config.h.
+ *--*/
+#include <stdint.h>
+
+#include "parser_config.h"
+
+/* parser_config_rules - shipped rules, then the site's, with limits */
+struct ruleset *
+parser_config_rules(const struct config *cfg, unsigned flags, struct buf *err)
+{
+	const char *dirs[2] = { cfg->shipped_rules_dir, cfg->rules_dir };
+	struct ruleset *rs = rules_load(dirs, 2, flags, err);
+
+	if (rs != NULL)
+		rules_set_limits(rs, (uint32_t)cfg->rule_match_limit,
+		    (uint32_t)cfg->rule_depth_limit);
+	return rs;
+}
+
+/* parser_config_apply - parser options from the configuration */
+void
+parser_config_apply(struct bounce_parser *bp, const struct config *cfg,
+    struct ruleset *rs)
+{
+	bounce_parser_init(bp);
+	bp->local_hostnames = (const char *const *)cfg->local_hostnames.v;
+	bp->nlocal_hostnames = cfg->local_hostnames.n;
+	bp->max_parts = (size_t)cfg->parse_max_parts;
+	bp->max_depth = (size_t)cfg->parse_max_depth;
+	bp->max_recipients = (size_t)cfg->parse_max_recipients;
+	bp->rules = rs;
+}
