@@ -19,6 +19,7 @@
 #define BG_ADMIN_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +36,8 @@ struct admin {
 	const char *config_path;
 	struct store *store;		/* opened on first use */
 };
+
+extern volatile sig_atomic_t admin_interrupted;
 
 struct store *admin_store(struct admin *);
 struct store *admin_store_try(struct admin *, struct buf *);

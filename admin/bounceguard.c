@@ -12,6 +12,10 @@
  *	as root the tool first becomes the configured user, so that no
  *	store file is ever created owned by root.
  *
+ *	SIGINT, SIGTERM and SIGHUP stop a command between records, with
+ *	the store closed properly (a second signal is obeyed at once);
+ *	SIGPIPE is ignored, so "dump | head" ends as a write error.
+ *
  *	Without -c, the file named by the BOUNCEGUARD_CONFIG environment
  *	variable is used, else /etc/bounceguard/bounceguard.conf; when that
  *	default file does not exist the built-in defaults apply.
@@ -20,6 +24,7 @@
  *	its data or the store, 2 for a usage error.
  *--*/
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +35,7 @@
 #include "log.h"
 #include "privs.h"
 #include "store.h"
+#include "store_maint.h"
 #include "util.h"
 
 struct admin_cmd {
@@ -172,6 +178,43 @@ cmd_version(struct admin *a, int argc, char **argv)
 	return 0;
 }
 
+volatile sig_atomic_t admin_interrupted;
+
+/* admin_on_signal - note the first signal; the second one is obeyed */
+static void
+admin_on_signal(int sig)
+{
+	if (admin_interrupted || store_maint_interrupt) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	admin_interrupted = 1;
+	store_maint_interrupt = 1;
+}
+
+/*
+ * admin_signals - die between records, not inside the store: a process
+ * killed while it holds a Berkeley DB lock or mutex blocks the pipe and
+ * the milter until the store is recovered. SIGPIPE ("dump | head") turns
+ * into a write error that stops the command.
+ */
+static void
+admin_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa, old;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = admin_on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < BG_ARRAY_SIZE(sigs); i++)
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler != SIG_IGN)	/* nohup, background jobs */
+			sigaction(sigs[i], &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
 /* admin_fail - a one-line error about the data; returns 1 */
 int
 admin_fail(const char *cmd, const char *fmt, ...)
@@ -269,6 +312,7 @@ main(int argc, char **argv)
 	int	 ch, rc;
 
 	log_init("bounceguard", LOG_TO_STDERR | LOG_TO_SYSLOG);
+	admin_signals();
 
 	while ((ch = getopt_long(argc, argv, "+c:hv", opts, NULL)) != -1) {
 		switch (ch) {

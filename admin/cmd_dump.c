@@ -19,6 +19,7 @@
  *	A store error ends the output with a message on stderr and exit 1;
  *	bad options or a bad date exit 2.
  *--*/
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -101,7 +102,7 @@ dump_one(const char *addr, const struct store_addr *a, void *arg)
 		row_fill(&r, addr, a, row_primary(a, d->now), d->now);
 		table_row(&d->tab, r.v);
 	}
-	return ferror(stdout) ? -1 : 0;
+	return ferror(stdout) || admin_interrupted ? -1 : 0;
 }
 
 /* dump_run - walk the store and print */
@@ -121,7 +122,10 @@ dump_walk(struct admin *a, struct dump_run *d, const char *cmd)
 		table_flush(&d->tab);
 	buf_free(&d->line);
 	if (fflush(stdout) != 0 || ferror(stdout))
-		return admin_fail(cmd, "write error on standard output");
+		return errno == EPIPE ? 1 : admin_fail(cmd, "write error on "
+		    "standard output: %s", strerror(errno));
+	if (admin_interrupted)
+		return admin_fail(cmd, "interrupted");
 	if (rc < 0)
 		return admin_fail(cmd, "%s", store_error(st));
 	return 0;

@@ -41,6 +41,8 @@ exp_collect(const char *addr, const struct store_addr *a, void *arg)
 {
 	struct exp_run *r = arg;
 
+	if (admin_interrupted)
+		return -1;
 	for (uint32_t i = 0; i < a->nsupp; i++) {
 		if (store_supp_active(&a->supp[i], r->now))
 			continue;
@@ -109,11 +111,14 @@ exp_suppressions(struct store *st, struct exp_run *r)
 {
 	int	 rc = store_foreach_addr(st, exp_collect, r);
 
-	for (size_t i = 0; rc >= 0 && i < r->n; i += EXPIRE_BATCH)
+	for (size_t i = 0; rc >= 0 && !admin_interrupted && i < r->n;
+	    i += EXPIRE_BATCH)
 		rc = exp_batch(st, r, i, r->n - i < EXPIRE_BATCH ? r->n - i :
 		    EXPIRE_BATCH);
 	if (rc >= 0)
 		rc = store_sync(st);
+	if (rc >= 0 && admin_interrupted)
+		rc = -1;
 	for (size_t i = 0; i < r->n; i++)
 		free(r->addrs[i]);
 	free(r->addrs);
@@ -139,7 +144,9 @@ cmd_expire(struct admin *a, int argc, char **argv)
 	    store_prune_history(st, ev_before, &events) < 0 ||
 	    store_prune_tokens(st, bg_day(verp_before), &tokens) < 0 ||
 	    store_prune_seen(st, verp_before, &seen) < 0)
-		return admin_fail("expire", "%s", store_error(st));
+		return admin_fail("expire", "%s", admin_interrupted ?
+		    "interrupted; the work done so far is kept" :
+		    store_error(st));
 	printf("expire: lifted %zu expired suppressions of %zu addresses\n",
 	    r.lifted, r.addresses);
 	printf("expire: pruned %zu events recorded before %s\n", events,

@@ -537,12 +537,16 @@ imp_read(struct imp_run *r)
 	int	 rc = 0;
 
 	r->batch = xcalloc(IMPORT_BATCH, sizeof(*r->batch));
-	while (rc == 0 && getline(&s, &cap, r->fp) != -1)
+	while (rc == 0 && !admin_interrupted &&
+	    getline(&s, &cap, r->fp) != -1)
 		rc = imp_line(r, s, ++line);
-	if (rc == 0 && ferror(r->fp))
+	if (rc == 0 && !admin_interrupted && ferror(r->fp))
 		rc = admin_fail("import", "%s: %s", r->name, strerror(errno));
 	if (rc == 0)
 		rc = imp_flush(r);
+	if (rc == 0 && admin_interrupted)
+		rc = admin_fail("import", "%s: interrupted after line %lu; the "
+		    "lines before it are imported", r->name, line);
 	if (store_sync(r->st) != STORE_OK && rc == 0)
 		rc = admin_fail("import", "%s", store_error(r->st));
 	free(s);

@@ -32,6 +32,8 @@
 #define MAINT_BATCH	1000		/* records deleted per transaction */
 #define MAINT_KEY_MAX	1024
 
+volatile sig_atomic_t store_maint_interrupt;
+
 const char *const store_files[] = {
 	"meta.db", "addresses.db", "events.db", "domains.db", "tokens.db",
 	"seen.db", NULL,
@@ -223,6 +225,12 @@ maint_prune(struct store *st, struct maint_prune *p, size_t *count)
 	int	 rc = STORE_OK, attempt;
 
 	while (!p->done) {
+		if (store_maint_interrupt) {
+			snprintf(st->errmsg, sizeof(st->errmsg), "store %s: "
+			    "interrupted while pruning %s", st->dir, p->file);
+			rc = STORE_ETEMP;
+			break;
+		}
 		start = store_now_ms();
 		attempt = 0;
 		do {

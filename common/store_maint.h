@@ -18,7 +18,8 @@
  *	time, store_prune_tokens() the VERP tokens stamped before a day,
  *	store_prune_seen() the dedupe keys claimed before a time; each
  *	works in small transactions so that the pipe and the milter are
- *	never locked out for long, and counts what it deleted.
+ *	never locked out for long, and counts what it deleted; setting
+ *	store_maint_interrupt stops it between batches (STORE_ETEMP).
  *
  *	store_backup() writes a consistent copy of a live store into a
  *	new directory (Berkeley DB's hot backup: a checkpoint, the
@@ -35,6 +36,7 @@
 #ifndef BG_STORE_MAINT_H
 #define BG_STORE_MAINT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,6 +44,9 @@
 
 #include "buf.h"
 #include "store.h"
+
+/* Set (by a signal handler) to stop pruning between batches. */
+extern volatile sig_atomic_t store_maint_interrupt;
 
 /* The database files of a store, NULL-terminated. */
 extern const char *const store_files[];

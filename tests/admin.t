@@ -581,6 +581,25 @@ else
 	skip "bounceguard-pipe not built"
 fi
 
+# ---- signals: stop between records, never inside the store ----
+{ "$BG" -c "$CONF" dump; echo $? > "$T/dump.rc"; } 2>"$T/dump.err" | head -n 1 > /dev/null
+is "dump | head: exit 1 on the closed pipe" "$(cat "$T/dump.rc")" 1
+is "dump | head: no error message for a closed pipe" "$(cat "$T/dump.err")" ""
+mkstore sig
+awk 'BEGIN { for (i = 0; i < 300000; i++) printf "s%d@example.org\n", i }' > "$T/sig.csv"
+"$BG" -c "$T/sig.conf" import "$T/sig.csv" >"$T/sig.out" 2>"$T/sig.err" &
+spid=$!
+sleep 1
+kill -TERM $spid
+wait $spid
+is "import stopped by SIGTERM: exit 1" "$?" 1
+like "import stopped by SIGTERM: says where" "$(cat "$T/sig.err")" "^bounceguard: import: $T/sig.csv: interrupted after line [0-9]+; the lines before it are imported\$"
+line=$(sed -n 's/.*interrupted after line \([0-9]*\);.*/\1/p' "$T/sig.err")
+bgc "$T/sig.conf" dump
+is "import stopped by SIGTERM: every line before it is there" "$(($(printf '%s\n' "$out" | wc -l) - 1))" "${line:-none}"
+bgc "$T/sig.conf" db recover
+is "import stopped by SIGTERM: the store was closed cleanly" "$out" "db recover: $T/sig/store: no recovery needed (the store is in use by live processes, or was closed cleanly)"
+
 # ---- as root, nothing in the store ends up owned by root ----
 if [ -n "$AS_USER" ]; then
 	is "no store file owned by root" "$(find "$T/main/store" "$T/copy/store" ! -user nobody | head -n 3)" ""
