@@ -147,36 +147,54 @@ tool_token(const struct config *cfg, char **addrs, int n)
 	return 0;
 }
 
+/* tool_verp - print a VERP address stamped some days from now */
+static int
+tool_verp(const struct config *cfg, const char *addr, long days)
+{
+	struct verp_codec c = tool_codec(cfg);
+	char	 v[VERP_MAX];
+	int	 rc;
+
+	rc = verp_encode(&c, addr, time(NULL) + days * 86400, v, sizeof(v));
+	if (rc == VERP_OK)
+		printf("%s\n", v);
+	else
+		fprintf(stderr, "bg_storetool: cannot encode %s\n", addr);
+	verp_keys_free((struct verp_keys *)c.keys);
+	return rc == VERP_OK ? 0 : 1;
+}
+
+/* tool_hold - hold an address's write lock */
+static int
+tool_hold(const struct config *cfg, const char *addr, unsigned secs)
+{
+	struct store *st = tool_store(cfg);
+
+	store_update(st, addr, NULL, tool_hold_fn, &secs, 0);
+	store_close(st);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct config *cfg;
-	struct verp_codec c;
-	char	 v[VERP_MAX];
-	unsigned secs;
+	int	 rc = 1;
 
 	log_init("bg_storetool", LOG_TO_STDERR);
 	if (argc < 4)
 		fatalx("usage: bg_storetool verp|token|get|hold CONFIG ARGS...");
 	cfg = tool_config(argv[2]);
 	if (strcmp(argv[1], "get") == 0)
-		return tool_get(cfg, argv[3]);
-	if (strcmp(argv[1], "token") == 0)
-		return tool_token(cfg, argv + 3, argc - 3);
-	if (strcmp(argv[1], "hold") == 0 && argc == 5) {
-		struct store *st = tool_store(cfg);
-
-		secs = (unsigned)atoi(argv[4]);
-		store_update(st, argv[3], NULL, tool_hold_fn, &secs, 0);
-		store_close(st);
-		return 0;
-	}
-	if (strcmp(argv[1], "verp") != 0)
-		fatalx("unknown command %s", argv[1]);
-	c = tool_codec(cfg);
-	if (verp_encode(&c, argv[3], time(NULL) + (argc > 4 ?
-	    atol(argv[4]) * 86400 : 0), v, sizeof(v)) != VERP_OK)
-		fatalx("cannot encode %s", argv[3]);
-	printf("%s\n", v);
-	return 0;
+		rc = tool_get(cfg, argv[3]);
+	else if (strcmp(argv[1], "token") == 0)
+		rc = tool_token(cfg, argv + 3, argc - 3);
+	else if (strcmp(argv[1], "hold") == 0 && argc == 5)
+		rc = tool_hold(cfg, argv[3], (unsigned)atoi(argv[4]));
+	else if (strcmp(argv[1], "verp") == 0)
+		rc = tool_verp(cfg, argv[3], argc > 4 ? atol(argv[4]) : 0);
+	else
+		fprintf(stderr, "bg_storetool: unknown command %s\n", argv[1]);
+	config_free(cfg);
+	return rc;
 }
