@@ -93,7 +93,12 @@ extern const char *const row_names[ROW_NCOLS];
 const struct store_supp *row_primary(const struct store_addr *, time_t);
 void	row_fill(struct row *, const char *, const struct store_addr *,
 	    const struct store_supp *, time_t);
+struct json;
 void	row_json(struct buf *, const char *, const struct store_addr *,
+	    time_t);
+void	row_json_members(struct json *, const char *,
+	    const struct store_addr *, time_t);
+void	row_json_supps(struct json *, const char *, const struct store_addr *,
 	    time_t);
 int	row_column(const char *);
 

@@ -135,9 +135,10 @@ row_json_str(struct json *j, const char *key, const char *v)
 		json_member_str(j, key, v);
 }
 
-/* row_json_supps - the "suppressions" array */
-static void
-row_json_supps(struct json *j, const struct store_addr *a, time_t now)
+/* row_json_supps - an array of suppressions, under a key */
+void
+row_json_supps(struct json *j, const char *key, const struct store_addr *a,
+    time_t now)
 {
 	struct buf arr = BUF_INIT;
 	char	 t[BG_TIMESTR_SIZE];
@@ -160,8 +161,29 @@ row_json_supps(struct json *j, const struct store_addr *a, time_t now)
 		json_end(&o);
 	}
 	buf_addch(&arr, ']');
-	json_member_raw(j, "suppressions", arr.data);
+	json_member_raw(j, key, arr.data);
 	buf_free(&arr);
+}
+
+/* row_json_members - the members describing an address */
+void
+row_json_members(struct json *j, const char *addr, const struct store_addr *a,
+    time_t now)
+{
+	const struct store_supp *s = row_primary(a, now);
+	struct row r;
+
+	row_fill(&r, addr, a, s, now);
+	for (int i = 0; i < ROW_RECENT_SOFT; i++) {
+		if ((i >= ROW_HARD && i <= ROW_COMPLAINT) || i == ROW_OTHER)
+			json_member_raw(j, row_names[i], r.v[i]);
+		else if (i == ROW_ADDRESS || i == ROW_STATE ||
+		    (i == ROW_SCOPE && s != NULL))
+			json_member_str(j, row_names[i], r.v[i]);
+		else
+			row_json_str(j, row_names[i], r.v[i]);
+	}
+	row_json_supps(j, "suppressions", a, now);
 }
 
 /* row_json - one JSON object for an address, without a newline */
@@ -169,21 +191,9 @@ void
 row_json(struct buf *b, const char *addr, const struct store_addr *a,
     time_t now)
 {
-	const struct store_supp *s = row_primary(a, now);
-	struct row r;
 	struct json j;
 
-	row_fill(&r, addr, a, s, now);
 	json_begin(&j, b);
-	for (int i = 0; i < ROW_RECENT_SOFT; i++) {
-		if ((i >= ROW_HARD && i <= ROW_COMPLAINT) || i == ROW_OTHER)
-			json_member_raw(&j, row_names[i], r.v[i]);
-		else if (i == ROW_ADDRESS || i == ROW_STATE ||
-		    (i == ROW_SCOPE && s != NULL))
-			json_member_str(&j, row_names[i], r.v[i]);
-		else
-			row_json_str(&j, row_names[i], r.v[i]);
-	}
-	row_json_supps(&j, a, now);
+	row_json_members(&j, addr, a, now);
 	json_end(&j);
 }

@@ -57,10 +57,11 @@ static const struct admin_cmd admin_cmds[] = {
 	  "suppressed addresses, addresses of one recipient domain, addresses\n"
 	  "that bounced or were suppressed at or after DATE, or addresses with a\n"
 	  "suppression or last bounce of REASON." },
-	{ "show", cmd_show, "show ADDRESS|@DOMAIN",
+	{ "show", cmd_show, "show [--json] ADDRESS|@DOMAIN",
 	  "Print everything known about one address: its state, suppressions,\n"
 	  "counters, last bounce, whether its domain is suppressed, and its\n"
-	  "event history. Exit 1 when the store knows nothing about it." },
+	  "event history; one JSON object with --json. Exit 1 when the store\n"
+	  "knows nothing about the address or its domain." },
 	{ "suppress", cmd_suppress, "suppress ADDRESS|@DOMAIN [--reason TEXT] "
 	  "[--scope SENDER_DOMAIN] [--expires DURATION|DATE]",
 	  "Suppress an address, or a whole recipient domain (@DOMAIN), for every\n"

@@ -4,12 +4,14 @@
  * SUMMARY
  *	bounceguard show: everything known about one address
  * DESCRIPTION
- *	"show ADDRESS|@DOMAIN" prints "name: value" lines (the address,
+ *	"show [--json] ADDRESS|@DOMAIN" prints "name: value" lines (the address,
  *	its state, each suppression, the domain's suppression if any, the
  *	counters and the last bounce), then the event history, oldest
  *	first, as a table: time, type, reason, action, status, reply code,
  *	mode, VERP validity, queue id, scope, diagnostic. The table is
- *	aligned on a terminal and tab-separated otherwise.
+ *	aligned on a terminal and tab-separated otherwise. With --json, one
+ *	JSON object: the keys of "dump --json", "domain_suppressions" and
+ *	"events", an array of objects with the history's columns.
  * DIAGNOSTICS
  *	Exit 1 with a message when the store knows nothing about the
  *	address or its domain, 2 for a malformed address.
@@ -18,6 +20,7 @@
 
 #include "addr.h"
 #include "admin.h"
+#include "json.h"
 #include "util.h"
 
 #define SHOW_COLS	11
@@ -80,61 +83,146 @@ show_event(const char *addr, const struct store_event *e, void *arg)
 	return 0;
 }
 
-/* show_domain - the suppressions of the address's domain, if any */
+/* show_event_json - one history event as a JSON array element */
 static int
-show_domain(struct store *st, const char *addr, time_t now, bool header)
+show_event_json(const char *addr, const struct store_event *e, void *arg)
 {
-	char	 key[STORE_ADDR_MAX];
-	struct store_addr d;
+	struct buf *arr = arg;
+	char	 when[BG_TIMESTR_SIZE];
+	const char *v[] = {
+		admin_time(e->time, when, sizeof(when)), e->type, e->reason,
+		e->action, e->dsn_action, e->status, e->reply_code, e->mode,
+		e->verp, e->queue_id, e->scope, e->diagnostic,
+	};
+	static const char *const keys[] = {
+		"time", "type", "reason", "action", "dsn_action", "status",
+		"reply_code", "mode", "verp", "queue_id", "scope", "diagnostic",
+	};
+	struct json o;
+
+	(void)addr;
+	if (arr->len > 1)
+		buf_addch(arr, ',');
+	json_begin(&o, arr);
+	for (size_t i = 0; i < BG_ARRAY_SIZE(keys); i++)
+		if (*v[i] == '\0')
+			json_member_null(&o, keys[i]);
+		else
+			json_member_str(&o, keys[i], v[i]);
+	json_end(&o);
+	return 0;
+}
+
+/* show_domain_key - "@domain" of an address; false for "@domain" itself */
+static bool
+show_domain_key(const char *addr, char *key, size_t size)
+{
+	return addr[0] != '@' && snprintf(key, size, "@%s",
+	    addr_domain(addr)) < (int)size;
+}
+
+/* show_text - the "name: value" lines and the history table */
+static int
+show_text(struct store *st, const char *addr, const struct store_addr *rec,
+    const char *dkey, const struct store_addr *dom, time_t now)
+{
+	struct table t;
 	int	 rc;
 
-	if (addr[0] == '@' || snprintf(key, sizeof(key), "@%s",
-	    addr_domain(addr)) >= (int)sizeof(key))
-		return STORE_NOTFOUND;
-	if ((rc = store_get(st, key, &d)) != STORE_OK)
-		return rc;
-	if (header)
+	if (rec != NULL)
+		show_record(addr, rec, now);
+	else
 		printf("address: %s\nstate: unknown\n", addr);
-	for (uint32_t i = 0; i < d.nsupp; i++)
-		show_supp(key, &d.supp[i], now);
-	return STORE_OK;
+	for (uint32_t i = 0; dom != NULL && i < dom->nsupp; i++)
+		show_supp(dkey, &dom->supp[i], now);
+	if (rec == NULL)
+		return 0;
+	printf("\n");
+	table_init(&t, SHOW_COLS, admin_tty(), stdout);
+	table_row(&t, show_head);
+	rc = store_foreach_event(st, addr, show_event, &t);
+	table_flush(&t);
+	return rc < 0 ? admin_fail("show", "%s", store_error(st)) : 0;
+}
+
+/* show_json - one JSON object: the record, the domain's suppressions, history */
+static int
+show_json(struct store *st, const char *addr, const struct store_addr *rec,
+    const struct store_addr *dom, time_t now)
+{
+	static const struct store_addr none;
+	struct buf out = BUF_INIT, arr = BUF_INIT;
+	struct json j;
+	int	 rc = 0;
+
+	buf_addch(&arr, '[');
+	if (rec != NULL)
+		rc = store_foreach_event(st, addr, show_event_json, &arr);
+	buf_addch(&arr, ']');
+	json_begin(&j, &out);
+	if (rec != NULL)
+		row_json_members(&j, addr, rec, now);
+	else {
+		json_member_str(&j, "address", addr);
+		json_member_str(&j, "state", "unknown");
+	}
+	row_json_supps(&j, "domain_suppressions", dom ? dom : &none, now);
+	json_member_raw(&j, "events", arr.data);
+	json_end(&j);
+	if (rc >= 0)
+		printf("%s\n", out.data);
+	buf_free(&out);
+	buf_free(&arr);
+	return rc < 0 ? admin_fail("show", "%s", store_error(st)) : 0;
+}
+
+/* show_options - [--json] ADDRESS */
+static int
+show_options(int argc, char **argv, bool *json)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int	 ch, status = 0;
+
+	optind = 0;
+	while ((ch = admin_getopt("show", argc, argv, opts, &status)) >= 0)
+		*json = true;
+	if (ch == -2)
+		return status;
+	if (optind >= argc)
+		return admin_usage("show", "no address given");
+	if (optind + 1 < argc)
+		return admin_usage("show", "too many arguments");
+	return 0;
 }
 
 /* cmd_show - state and history of one address */
 int
 cmd_show(struct admin *a, int argc, char **argv)
 {
-	char	 addr[STORE_ADDR_MAX];
-	struct store_addr rec;
+	char	 addr[STORE_ADDR_MAX], dkey[STORE_ADDR_MAX];
+	struct store_addr rec, dom;
 	struct store *st;
-	struct table t;
 	time_t	 now = time(NULL);
-	int	 rc, drc;
+	bool	 json = false;
+	int	 rc, drc = STORE_NOTFOUND;
 
-	if (argc != 2 || argv[1][0] == '-')
-		return admin_usage("show", argc < 2 ? "no address given" :
-		    argc > 2 ? "too many arguments" : "unknown option");
-	if ((rc = admin_addr_arg("show", argv[1], addr, sizeof(addr),
+	if ((rc = show_options(argc, argv, &json)) != 0 ||
+	    (rc = admin_addr_arg("show", argv[optind], addr, sizeof(addr),
 	    ADDR_DOMAIN_OK)) != 0)
 		return rc;
 	st = admin_store(a);
-	if ((rc = store_get(st, addr, &rec)) < 0)
+	if ((rc = store_get(st, addr, &rec)) < 0 ||
+	    (show_domain_key(addr, dkey, sizeof(dkey)) &&
+	    (drc = store_get(st, dkey, &dom)) < 0))
 		return admin_fail("show", "%s", store_error(st));
-	if (rc == STORE_NOTFOUND) {
-		if ((drc = show_domain(st, addr, now, true)) < 0)
-			return admin_fail("show", "%s", store_error(st));
-		return drc == STORE_OK ? 0 : admin_fail("show", "%s: not in "
-		    "the store", addr);
-	}
-	show_record(addr, &rec, now);
-	if (show_domain(st, addr, now, false) < 0)
-		return admin_fail("show", "%s", store_error(st));
-	printf("\n");
-	table_init(&t, SHOW_COLS, admin_tty(), stdout);
-	table_row(&t, show_head);
-	rc = store_foreach_event(st, addr, show_event, &t);
-	table_flush(&t);
-	if (rc < 0)
-		return admin_fail("show", "%s", store_error(st));
-	return 0;
+	if (rc == STORE_NOTFOUND && drc == STORE_NOTFOUND)
+		return admin_fail("show", "%s: not in the store", addr);
+	if (json)
+		return show_json(st, addr, rc == STORE_OK ? &rec : NULL,
+		    drc == STORE_OK ? &dom : NULL, now);
+	return show_text(st, addr, rc == STORE_OK ? &rec : NULL, dkey,
+	    drc == STORE_OK ? &dom : NULL, now);
 }

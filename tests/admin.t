@@ -124,10 +124,11 @@ usage_case "bounceguard: option \"--reason\" needs a value $U_SUPP" suppress a@e
 usage_case "bounceguard: unexpected argument \"b@example.org\" $U_SUPP" suppress a@example.org b@example.org
 usage_case "bounceguard: no address given $U_UNSUPP" unsuppress
 usage_case "bounceguard: unknown option \"--expires\" $U_UNSUPP" unsuppress a@example.org --expires 1d
-usage_case 'bounceguard: no address given (usage: bounceguard show ADDRESS|@DOMAIN)' show
-usage_case 'bounceguard: bad address "jane@": bad domain (usage: bounceguard show ADDRESS|@DOMAIN)' show jane@
+usage_case 'bounceguard: no address given (usage: bounceguard show [--json] ADDRESS|@DOMAIN)' show
+usage_case 'bounceguard: bad address "jane@": bad domain (usage: bounceguard show [--json] ADDRESS|@DOMAIN)' show jane@
 usage_case "bounceguard: bad address \"<>\": empty address $U_UNSUPP" unsuppress "<>"
-usage_case 'bounceguard: too many arguments (usage: bounceguard show ADDRESS|@DOMAIN)' show a@example.org b@example.org
+usage_case 'bounceguard: too many arguments (usage: bounceguard show [--json] ADDRESS|@DOMAIN)' show a@example.org b@example.org
+usage_case 'bounceguard: unknown option "--all" (usage: bounceguard show [--json] ADDRESS|@DOMAIN)' show --all a@example.org
 usage_case 'bounceguard: no file given (usage: bounceguard import FILE)' import
 usage_case 'bounceguard: unexpected argument "x" (usage: bounceguard export)' export x
 usage_case 'bounceguard: bad number of days "0" (1 to 36500) (usage: bounceguard stats [--days N] [--json])' stats --days 0
@@ -213,6 +214,16 @@ like "show: global suppression" "$out" '^suppression: scope=global reason="left 
 like "show: scoped suppression" "$out" '^suppression: scope=news.example.com reason="complained" source=manual'
 like "show: history header" "$out" "$(printf '^time\ttype\treason\taction\tstatus\treply_code\tmode\tverp\tqueue_id\tscope\tdiagnostic$')"
 like "show: manual event in history" "$out" "$(printf '\tmanual\tmanual\tsuppressed\t\t\t\tmanual\t\t\tleft the company$')"
+bg show --json JANE@example.org
+like "show --json: the record" "$out" '^\{"address":"jane@example.org","state":"suppressed","reason":"left the company","scope":"",'
+like "show --json: the history" "$out" '"events":\[\{"time":"[0-9T:-]+Z","type":"manual","reason":"manual","action":"suppressed","dsn_action":null,.*"diagnostic":"left the company"\}'
+if command -v python3 >/dev/null 2>&1; then
+	printf '%s\n' "$out" > "$T/json"
+	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/json" 2>/dev/null
+	is "show --json: one JSON object" "$?" 0
+else
+	skip "python3 not installed"
+fi
 bg show nobody@example.net
 is "show unknown: exit 1" "$rc" 1
 is "show unknown: message" "$err" "bounceguard: show: nobody@example.net: not in the store"
@@ -221,6 +232,8 @@ bg show someone@spam.example
 is "show address of a suppressed domain: exit 0" "$rc" 0
 like "show: the domain's suppression" "$out" '^@spam.example: scope=global reason="manual" source=manual'
 like "show: the address itself is unknown" "$out" '^state: unknown$'
+bg show --json someone@spam.example
+like "show --json of an unknown address of a suppressed domain" "$out" '^\{"address":"someone@spam.example","state":"unknown","domain_suppressions":\[\{"scope":"","reason":"manual","source":"manual",.*\],"events":\[\]\}$'
 
 bg dump --domain spam.example
 is "dump --domain: only that domain" "$(printf '%s\n' "$out" | cut -f1 | tail -n +2)" "@spam.example"
@@ -500,10 +513,14 @@ like "db recover: says what it did" "$out" "^db recover: $T/main/store: (no reco
 
 # A process killed inside the store: the next command recovers it.
 mkstore kill
-awk 'BEGIN { for (i = 0; i < 200000; i++) printf "k%d@example.org\n", i }' > "$T/big.csv"
+awk 'BEGIN { for (i = 0; i < 2000000; i++) printf "k%d@example.org\n", i }' > "$T/big.csv"
 "$BG" -c "$T/kill.conf" import "$T/big.csv" >/dev/null 2>&1 &
 kpid=$!
-sleep 1
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	ls "$T/kill/store"/log.* >/dev/null 2>&1 && break
+	sleep 0.1
+done
+sleep 0.3
 kill -9 $kpid 2>/dev/null
 wait $kpid 2>/dev/null
 bgc "$T/kill.conf" db recover
@@ -586,10 +603,14 @@ fi
 is "dump | head: exit 1 on the closed pipe" "$(cat "$T/dump.rc")" 1
 is "dump | head: no error message for a closed pipe" "$(cat "$T/dump.err")" ""
 mkstore sig
-awk 'BEGIN { for (i = 0; i < 300000; i++) printf "s%d@example.org\n", i }' > "$T/sig.csv"
+awk 'BEGIN { for (i = 0; i < 2000000; i++) printf "s%d@example.org\n", i }' > "$T/sig.csv"
 "$BG" -c "$T/sig.conf" import "$T/sig.csv" >"$T/sig.out" 2>"$T/sig.err" &
 spid=$!
-sleep 1
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	ls "$T/sig/store"/log.* >/dev/null 2>&1 && break
+	sleep 0.1
+done
+sleep 0.3
 kill -TERM $spid
 wait $spid
 is "import stopped by SIGTERM: exit 1" "$?" 1
