@@ -9,6 +9,7 @@
  *	bg_seed -c FILE decode VERP-ADDRESS
  *	bg_seed -c FILE token TOKEN
  *	bg_seed -c FILE sent DOMAIN
+ *	bg_seed -c FILE hold ADDRESS
  *
  *	A helper for the milter's tests and benchmark, using the store and
  *	the VERP codec of the configuration FILE through libbg.
@@ -19,7 +20,9 @@
  *	fast as the store allows. decode prints "valid ADDRESS" or "valid
  *	token TOKEN", or the reason a VERP address is refused, and exits 1
  *	for anything but valid. token prints the recipients of a token,
- *	one per line. sent prints today's sent counter of a domain.
+ *	one per line. sent prints today's sent counter of a domain. hold
+ *	starts an update of ADDRESS and sleeps inside its transaction, for
+ *	a test to kill it there with SIGKILL.
  * DIAGNOSTICS
  *	Exit status 0 on success, 1 on failure, 2 for bad usage.
  *--*/
@@ -27,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "store.h"
@@ -58,6 +62,22 @@ seed_update(struct store_addr *a, bool existed, struct store_event *ev,
 	p->since = time(NULL);
 	ev->time = 0;
 	return 0;
+}
+
+/* seed_hold - an update function that never returns by itself */
+static int
+seed_hold(struct store_addr *a, bool existed, struct store_event *ev,
+    struct store_delta *d, void *arg)
+{
+	(void)a;
+	(void)existed;
+	(void)ev;
+	(void)d;
+	(void)arg;
+	printf("holding\n");
+	fflush(stdout);
+	sleep(600);
+	return STORE_NOCHANGE;
 }
 
 /* seed_open - the store of the configuration */
@@ -192,6 +212,9 @@ main(int argc, char **argv)
 			fprintf(stderr, "bg_seed: %s\n", store_error(st));
 	} else if (strcmp(argv[3], "seed") == 0 && argc == 6)
 		rc = seed_many(st, atol(argv[4]), argv[5]);
+	else if (strcmp(argv[3], "hold") == 0)
+		rc = store_update(st, argv[4], NULL, seed_hold, NULL, 0) ==
+		    STORE_OK ? 0 : 1;
 	else if (strcmp(argv[3], "token") == 0)
 		rc = seed_token(st, argv[4]);
 	else if (strcmp(argv[3], "sent") == 0) {

@@ -147,6 +147,24 @@ reload_milter
 mc -C 10.1.2.3 -f news@example.com -r jane@example.org > "$T/o"
 check "store back after a reload: refusing again" grep -q '^rcpt <jane@example.org> reject 550' "$T/o"
 
+# A process killed inside the store: the next opener recovers it, and
+# the milter reopens its handle instead of failing.
+$SEED hold victim@example.org > "$T/hold" 2>&1 &
+hpid=$!
+for _ in $(seq 1 50); do grep -q holding "$T/hold" && break; sleep 0.1; done
+kill -KILL "$hpid"
+wait "$hpid" 2>/dev/null
+$SEED suppress after@example.org userunknown > "$T/recovery" 2>&1
+mc -C 10.1.2.3 -f news@example.com -r after@example.org -r jane@example.org > "$T/o"
+ok $(grep -q '^rcpt <after@example.org> reject 550' "$T/o" &&
+    grep -q '^rcpt <jane@example.org> reject 550' "$T/o"; echo $?) \
+    "after a process died in the store and it was recovered: lookups work"
+# Whether the milter saw DB_RUNRECOVERY (and reopened) depends on how the
+# opener cleaned up after the dead process; either way no lookup fails.
+ok $(! grep -q 'store error recipient=<after@example.org>' "$T/log"; echo $?) \
+    "no lookup failed after the recovery$(grep -q 'reopening' "$T/log" && echo ' (the milter reopened its handle)')"
+check "the daemon is still running" kill -0 "$MPID"
+
 # Many connections at once.
 "$MC" -s "unix:$T/run/milter.sock" -C 10.1.2.3 -n 2000 -p 8 -f news@example.com \
     -R 'u%u@example.org' -u 100 > "$T/o" 2>&1
@@ -155,5 +173,4 @@ ok $(grep -q 'milter: 2000 messages .* 2000 stamped' "$T/o"; echo $?) \
 
 stop_milter
 ok $([ "$MSTATUS" = 0 ] && grep -q stopping "$T/log"; echo $?) "SIGTERM stops it cleanly (exit $MSTATUS)"
-check "no warning about the store at shutdown" sh -c "! grep -q 'panic\|DB_RUNRECOVERY' '$T/log'"
 done_testing

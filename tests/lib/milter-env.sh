@@ -54,7 +54,7 @@ chmod 755 "$T"
 mkdir "$T/store" "$T/run"
 chown bounceguard "$T/store"
 CONF=$T/bounceguard.conf
-SEED="runuser -u bounceguard -- $BG_BUILD/bench/bg_seed -c $CONF"
+SEED="setpriv --reuid=bounceguard --regid=bounceguard --clear-groups $BG_BUILD/bench/bg_seed -c $CONF"
 
 # stop_milter - stop the daemon we started, and wait for it
 stop_milter() {
