@@ -3,7 +3,7 @@
 # exit trap; pf_stop_all must be called from it).
 #
 # pf_port                    a free loopback TCP port
-# pf_sink DIR PORT           start smtp-sink on PORT, dumping each message
+# pf_sink DIR PORT [nodump]  start smtp-sink on PORT, dumping each message
 #                            into DIR (X-Mail-Args holds MAIL FROM)
 # pf_instance DIR PORT RELAYPORT [MILTER [SMTPD-OPTIONS]]
 #                            write and start a Postfix instance in DIR
@@ -23,12 +23,19 @@ pf_port() {
 	done
 }
 
-# pf_sink DIR PORT - smtp-sink dumping messages into DIR
+# pf_sink DIR PORT [nodump] - smtp-sink dumping messages into DIR (or,
+# for benchmarks, keeping nothing: a directory of many thousands of
+# files slows every later run down)
 pf_sink() {
 	mkdir -p "$1"
 	chown postfix "$1"
-	smtp-sink -u postfix -d "$1/%M." "127.0.0.1:$2" 256 \
-	    > "$1.log" 2>&1 < /dev/null &
+	if [ "${3:-}" = nodump ]; then
+		smtp-sink -u postfix "127.0.0.1:$2" 256 \
+		    > "$1.log" 2>&1 < /dev/null &
+	else
+		smtp-sink -u postfix -d "$1/%M." "127.0.0.1:$2" 256 \
+		    > "$1.log" 2>&1 < /dev/null &
+	fi
 	PF_SINKS="$PF_SINKS $!"
 }
 
