@@ -10,6 +10,16 @@
  *	of log files no longer needed. It refuses a store whose schema
  *	version is not the one this program was built for.
  *
+ *	A known weakness of DB_REGISTER in Berkeley DB 5.3: the registry
+ *	check reads a process's slot before trying its lock, so a process
+ *	that exits normally at that very moment looks dead, and the opener
+ *	runs recovery. Recovery is safe (committed transactions survive),
+ *	but it panics every other process in the store: in-flight pipes exit
+ *	75 and the MTA retries them, and the milter reopens. With many pipes
+ *	at once this happens now and then; the stress test measures it.
+ *	(DB_FAILCHK would soften it, but in 5.3 it can spin for ever when
+ *	the dead process held a region mutex, so it is not used.)
+ *
  *	store_close() takes a checkpoint when this process wrote anything,
  *	so that recovery after a crash has little log to replay.
  *
@@ -57,6 +67,9 @@ store_errcall(const DB_ENV *env, const char *pfx, const char *msg)
 	(void)pfx;
 	if (st != NULL)
 		bg_strlcpy(st->dberr, msg, sizeof(st->dberr));
+	/* Berkeley DB often says more than the last message shows. */
+	if (getenv("BOUNCEGUARD_STORE_DEBUG") != NULL)
+		fprintf(stderr, "store debug [%ld]: %s\n", (long)getpid(), msg);
 }
 
 /* store_rc_class - map an errno or Berkeley DB code to a store code */

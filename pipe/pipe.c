@@ -24,6 +24,7 @@
  *	standard error says why (Postfix shows it in its deferral reason).
  *--*/
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +40,7 @@
 /* pipe_tempfail - say why on stderr and in the log, exit 75 */
 __attribute__((format(printf, 2, 3), noreturn))
 static void
-pipe_tempfail(const struct pipe_run *run, const char *fmt, ...)
+pipe_tempfail(struct pipe_run *run, const char *fmt, ...)
 {
 	char	 msg[1024];
 	va_list	 ap;
@@ -49,13 +50,41 @@ pipe_tempfail(const struct pipe_run *run, const char *fmt, ...)
 	va_end(ap);
 	log_warnx("%s: deferred: %s", run->queue_id, msg);
 	fprintf(stderr, "bounceguard-pipe: %s\n", msg);
+	/*
+	 * Leaving the store without closing it would look like a crash to
+	 * the next process to open it, which would then run recovery under
+	 * everybody else's feet.
+	 */
+	store_close(run->store);
 	exit(PIPE_EX_TEMPFAIL);
+}
+
+/* pipe_alarm - the delivery took far too long: let the MTA retry */
+static void
+pipe_alarm(int sig)
+{
+	static const char msg[] = "bounceguard-pipe: delivery time limit "
+	    "exceeded; the MTA will retry\n";
+
+	(void)sig;
+	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	_exit(PIPE_EX_TEMPFAIL);
+}
+
+/* pipe_time_limit - never hang the MTA, whatever happens to the store */
+static void
+pipe_time_limit(const struct config *cfg)
+{
+	long long limit = 3 * cfg->store_lock_timeout + 30;
+
+	signal(SIGALRM, pipe_alarm);
+	alarm((unsigned)limit);
 }
 
 /* pipe_usage - a master.cf mistake is ours: keep the mail */
 __attribute__((noreturn))
 static void
-pipe_usage(const struct pipe_run *run)
+pipe_usage(struct pipe_run *run)
 {
 	pipe_tempfail(run, "usage: bounceguard-pipe -c FILE -r RECIPIENT "
 	    "-s SENDER [-q QUEUE_ID] [-e]");
@@ -214,6 +243,7 @@ main(int argc, char **argv)
 		pipe_tempfail(&run, "refusing to run as root; set user= in "
 		    "master.cf or user = in the Exim transport");
 	pipe_load_config(&run, config);
+	pipe_time_limit(run.cfg);
 	run.now = time(NULL);
 	if (pipe_read_message(&run) < 0)
 		pipe_tempfail(&run, "reading the message: %s", strerror(errno));
