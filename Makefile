@@ -20,6 +20,7 @@ MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc/bounceguard
 STATEDIR   ?= /var/lib/bounceguard
 DESTDIR    ?=
+BG_GROUP   ?= bounceguard
 
 ifeq ($(SANITIZE),1)
 O          := build/san
@@ -134,7 +135,7 @@ install: all
 	  chmod 644 $(DESTDIR)$(SYSCONFDIR)/bounceguard.conf && \
 	  echo "install: created $(DESTDIR)$(SYSCONFDIR)/bounceguard.conf"; \
 	fi
-	@sh build-aux/make-secret.sh $(DESTDIR)$(SYSCONFDIR)/verp.secret
+	@sh build-aux/make-secret.sh $(DESTDIR)$(SYSCONFDIR)/verp.secret $(BG_GROUP)
 
 clean:
 	rm -rf build

@@ -10,7 +10,7 @@ n=0
 ok() { n=$((n + 1)); if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fi; }
 
 make -s -C "$src" install DESTDIR="$root" PREFIX=/usr SYSCONFDIR=/etc/bounceguard \
-    STATEDIR=/var/lib/bounceguard >"$root.log" 2>&1
+    STATEDIR=/var/lib/bounceguard BG_GROUP=nogroup >"$root.log" 2>&1
 rc=$?
 ok "make install succeeds" '[ $rc -eq 0 ] || { sed "s/^/# /" "$root.log"; false; }'
 ok "admin tool in sbin" '[ -x "$root/usr/sbin/bounceguard" ]'
@@ -19,6 +19,10 @@ ok "shipped rules path follows PREFIX" \
    'grep -q "^#shipped_rules_dir = /usr/share/bounceguard/rules\$" "$root/etc/bounceguard/bounceguard.conf"'
 ok "secret created, not world-readable" \
    '[ -f "$root/etc/bounceguard/verp.secret" ] && [ "$(stat -c %a "$root/etc/bounceguard/verp.secret")" = 640 ]'
+if [ "$(id -u)" = 0 ]; then
+	ok "secret belongs to the programs' group (BG_GROUP)" \
+	   '[ "$(stat -c %G "$root/etc/bounceguard/verp.secret")" = nogroup ]'
+fi
 ok "secret is 64 hex digits" \
    'grep -Eq "^[0-9a-f]{64}\$" "$root/etc/bounceguard/verp.secret"'
 ok "site rules directory and state directory exist" \
