@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 
 #include "admin.h"
+#include "parser_config.h"
 #include "bounce.h"
 #include "json.h"
 #include "util.h"
@@ -324,18 +325,15 @@ parse_table_print(const char *t)
 static struct ruleset *
 parse_rules(const struct config *cfg)
 {
-	const char *dirs[2] = { cfg->shipped_rules_dir, cfg->rules_dir };
 	struct buf err = BUF_INIT;
-	struct ruleset *rs = rules_load(dirs, 2, RULES_JIT, &err);
+	struct ruleset *rs = parser_config_rules(cfg, RULES_JIT, &err);
 
 	if (rs == NULL)
 		fprintf(stderr, "%s", err.data != NULL ? err.data : "rules: error\n");
 	else if (rules_count(rs) == 0)
 		fprintf(stderr, "warning: no rules in %s or %s: classifying by "
-		    "status codes alone\n", dirs[0], dirs[1]);
-	else
-		rules_set_limits(rs, (uint32_t)cfg->rule_match_limit,
-		    (uint32_t)cfg->rule_depth_limit);
+		    "status codes alone\n", cfg->shipped_rules_dir,
+		    cfg->rules_dir);
 	buf_free(&err);
 	return rs;
 }
@@ -345,12 +343,7 @@ static void
 parse_setup(struct parse_run *run, const struct config *cfg)
 {
 	memset(run, 0, sizeof(*run));
-	bounce_parser_init(&run->bp);
-	run->bp.local_hostnames = (const char *const *)cfg->local_hostnames.v;
-	run->bp.nlocal_hostnames = cfg->local_hostnames.n;
-	run->bp.max_parts = (size_t)cfg->parse_max_parts;
-	run->bp.max_depth = (size_t)cfg->parse_max_depth;
-	run->bp.max_recipients = (size_t)cfg->parse_max_recipients;
+	parser_config_apply(&run->bp, cfg, NULL);
 	run->max_size = cfg->max_message_size;
 }
 

@@ -212,25 +212,35 @@ store_retry(struct store *st, int rc, int attempt, long long start_ms)
 	return true;
 }
 
+/* store_env_settings - the environment's sizes and policies, for any opener */
+int
+store_env_settings(DB_ENV *env, const struct store_opts *o)
+{
+	long long cache = o->cache_size;
+	int	 rc;
+
+	/* Recovery rebuilds the regions with these: all openers must agree. */
+	if ((rc = env->set_cachesize(env, (u_int32_t)(cache >> 30),
+	    (u_int32_t)(cache & ((1LL << 30) - 1)), 1)) != 0 ||
+	    (rc = env->set_lk_detect(env, DB_LOCK_DEFAULT)) != 0 ||
+	    (rc = env->set_timeout(env, (db_timeout_t)(o->lock_timeout *
+	    1000000), DB_SET_LOCK_TIMEOUT)) != 0 ||
+	    (rc = env->set_lk_max_locks(env, 100000)) != 0 ||
+	    (rc = env->set_lk_max_objects(env, 100000)) != 0 ||
+	    (rc = env->set_lk_max_lockers(env, 10000)) != 0)
+		return rc;
+	return env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1);
+}
+
 /* store_env_configure - settings that must precede DB_ENV->open */
 static int
 store_env_configure(struct store *st)
 {
-	DB_ENV	*env = st->env;
-	long long cache = st->opts.cache_size;
 	int	 rc;
 
-	env->app_private = st;
-	env->set_errcall(env, store_errcall);
-	if ((rc = env->set_cachesize(env, (u_int32_t)(cache >> 30),
-	    (u_int32_t)(cache & ((1LL << 30) - 1)), 1)) != 0 ||
-	    (rc = env->set_lk_detect(env, DB_LOCK_DEFAULT)) != 0 ||
-	    (rc = env->set_timeout(env, (db_timeout_t)(st->opts.lock_timeout *
-	    1000000), DB_SET_LOCK_TIMEOUT)) != 0 ||
-	    (rc = env->set_lk_max_locks(env, 100000)) != 0 ||
-	    (rc = env->set_lk_max_objects(env, 100000)) != 0 ||
-	    (rc = env->set_lk_max_lockers(env, 10000)) != 0 ||
-	    (rc = env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1)) != 0)
+	st->env->app_private = st;
+	st->env->set_errcall(st->env, store_errcall);
+	if ((rc = store_env_settings(st->env, &st->opts)) != 0)
 		return store_fail(st, rc, "configure environment", NULL);
 	return STORE_OK;
 }

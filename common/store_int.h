@@ -41,6 +41,7 @@ struct store {
 };
 
 int	store_fail(struct store *, int, const char *, const char *);
+int	store_env_settings(DB_ENV *, const struct store_opts *);
 void	store_dbt(DBT *, const void *, size_t);
 void	store_dbt_out(DBT *, void *, size_t);
 int	store_txn_begin(struct store *, DB_TXN **, unsigned);

@@ -393,29 +393,6 @@ maint_msgcall(const DB_ENV *env, const char *msg)
 		*ran = true;
 }
 
-/*
- * maint_env_configure - the settings store_open() gives the environment
- * (store.c, store_env_configure), which recovery rebuilds the regions
- * with: a recovery run with Berkeley DB's defaults would leave every later
- * process with a 256 KB cache and small lock tables.
- */
-static int
-maint_env_configure(DB_ENV *env, const struct store_opts *o)
-{
-	int	 rc;
-
-	if ((rc = env->set_cachesize(env, (u_int32_t)(o->cache_size >> 30),
-	    (u_int32_t)(o->cache_size & ((1LL << 30) - 1)), 1)) != 0 ||
-	    (rc = env->set_lk_detect(env, DB_LOCK_DEFAULT)) != 0 ||
-	    (rc = env->set_timeout(env, (db_timeout_t)(o->lock_timeout *
-	    1000000), DB_SET_LOCK_TIMEOUT)) != 0 ||
-	    (rc = env->set_lk_max_locks(env, 100000)) != 0 ||
-	    (rc = env->set_lk_max_objects(env, 100000)) != 0 ||
-	    (rc = env->set_lk_max_lockers(env, 10000)) != 0)
-		return rc;
-	return env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1);
-}
-
 /* store_recover_dir - open a store as its first user would */
 int
 store_recover_dir(const char *dir, const struct store_opts *o, bool *ran,
@@ -432,7 +409,7 @@ store_recover_dir(const char *dir, const struct store_opts *o, bool *ran,
 	env->app_private = ran;
 	env->set_msgcall(env, maint_msgcall);
 	(void)env->set_verbose(env, DB_VERB_RECOVERY, 1);
-	if ((rc = maint_env_configure(env, o)) == 0)
+	if ((rc = store_env_settings(env, o)) == 0)
 		rc = env->open(env, dir, DB_CREATE | DB_INIT_TXN |
 		    DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_THREAD |
 		    DB_REGISTER | DB_RECOVER, 0660);
