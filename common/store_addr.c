@@ -43,7 +43,7 @@ store_addr_state(const struct store_addr *a, time_t now)
 }
 
 /* store_get_rec - read and decode an address record */
-static int
+int
 store_get_rec(struct store *st, DB_TXN *txn, const char *addr,
     struct store_addr *rec, u_int32_t flags)
 {
@@ -71,7 +71,7 @@ store_get(struct store *st, const char *addr, struct store_addr *rec)
 }
 
 /* store_put_rec - encode and write an address record */
-static int
+int
 store_put_rec(struct store *st, DB_TXN *txn, const char *addr,
     const struct store_addr *rec)
 {

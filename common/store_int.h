@@ -42,6 +42,10 @@ struct store {
 
 int	store_fail(struct store *, int, const char *, const char *);
 int	store_env_settings(DB_ENV *, const struct store_opts *);
+int	store_get_rec(struct store *, DB_TXN *, const char *, struct store_addr *,
+	    u_int32_t);
+int	store_put_rec(struct store *, DB_TXN *, const char *,
+	    const struct store_addr *);
 void	store_dbt(DBT *, const void *, size_t);
 void	store_dbt_out(DBT *, void *, size_t);
 int	store_txn_begin(struct store *, DB_TXN **, unsigned);

@@ -39,44 +39,6 @@ const char *const store_files[] = {
 	"seen.db", NULL,
 };
 
-/* maint_get - read and decode an address record under a write lock */
-static int
-maint_get(struct store *st, DB_TXN *txn, const char *addr,
-    struct store_addr *rec)
-{
-	unsigned char data[STORE_RECORD_MAX];
-	DBT	 k, v;
-	int	 rc;
-
-	store_dbt(&k, addr, strlen(addr));
-	store_dbt_out(&v, data, sizeof(data));
-	if ((rc = st->addr->get(st->addr, txn, &k, &v, DB_RMW)) != 0) {
-		memset(rec, 0, sizeof(*rec));
-		return rc == DB_NOTFOUND ? STORE_NOTFOUND :
-		    store_fail(st, rc, "read", addr);
-	}
-	if (store_decode_addr(data, v.size, rec) < 0)
-		return store_fail(st, DB_VERIFY_BAD, "corrupt record", addr);
-	return STORE_OK;
-}
-
-/* maint_put - encode and write an address record */
-static int
-maint_put(struct store *st, DB_TXN *txn, const char *addr,
-    const struct store_addr *rec)
-{
-	struct buf b = BUF_INIT;
-	DBT	 k, v;
-	int	 rc;
-
-	store_encode_addr(rec, &b);
-	store_dbt(&k, addr, strlen(addr));
-	store_dbt(&v, b.data, b.len);
-	rc = st->addr->put(st->addr, txn, &k, &v, 0);
-	buf_free(&b);
-	return rc ? store_fail(st, rc, "write", addr) : STORE_OK;
-}
-
 /* maint_apply - one address of a batch, inside the transaction */
 static int
 maint_apply(struct store *st, DB_TXN *txn, const char *addr,
@@ -89,7 +51,7 @@ maint_apply(struct store *st, DB_TXN *txn, const char *addr,
 
 	if (strlen(addr) >= STORE_ADDR_MAX)
 		return store_fail(st, EINVAL, "address too long", addr);
-	if ((got = maint_get(st, txn, addr, &rec)) < 0)
+	if ((got = store_get_rec(st, txn, addr, &rec, DB_RMW)) < 0)
 		return got;
 	memset(&ev, 0, sizeof(ev));
 	memset(&d, 0, sizeof(d));
@@ -100,7 +62,7 @@ maint_apply(struct store *st, DB_TXN *txn, const char *addr,
 	if (rc == STORE_NOCHANGE)
 		return STORE_OK;
 	rec.updated = time(NULL);
-	return maint_put(st, txn, addr, &rec);
+	return store_put_rec(st, txn, addr, &rec);
 }
 
 /* maint_many_once - one attempt at a whole batch */
