@@ -201,7 +201,9 @@ policy_fill_event(const struct policy *p, struct store_event *ev)
 	bg_strlcpy(ev->verp, in->verp ? in->verp : "", sizeof(ev->verp));
 	bg_strlcpy(ev->queue_id, in->queue_id ? in->queue_id : "",
 	    sizeof(ev->queue_id));
-	bg_strlcpy(ev->scope, in->scope ? in->scope : "", sizeof(ev->scope));
+	/* Only a complaint's suppression has a scope. */
+	if (strcmp(p->out->type, "complaint") == 0 && in->scope != NULL)
+		bg_strlcpy(ev->scope, in->scope, sizeof(ev->scope));
 	bg_strlcpy(ev->diagnostic, in->diagnostic ? in->diagnostic : "",
 	    sizeof(ev->diagnostic));
 }

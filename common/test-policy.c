@@ -134,7 +134,8 @@ run_case(const struct config *cfg, const struct policy_case *c)
 	    i++) {
 		const struct step *s = &c->steps[i];
 		struct policy_input in = { s->reason, s->hard, s->dsn_action,
-		    "5.0.0", "550", "text", "async", s->scope, "Q1", "valid",
+		    "5.0.0", "550", "text", "async",
+		    s->scope ? s->scope : "sender.example.com", "Q1", "valid",
 		    T0 + s->at };
 		struct policy_result out;
 		struct policy p = { cfg, &in, &out };
@@ -144,6 +145,9 @@ run_case(const struct config *cfg, const struct policy_case *c)
 		memset(&ev, 0, sizeof(ev));
 		memset(&d, 0, sizeof(d));
 		policy_apply(&rec, i > 0, &ev, &d, &p);
+		if (strcmp(s->type, "complaint") != 0)
+			is_str(ev.scope, "", "%s: step %zu: the sender's domain is "
+			    "no scope outside complaints", c->name, i + 1);
 		ok(strcmp(out.type, s->type) == 0 &&
 		    strcmp(out.action, s->action) == 0, "%s: step %zu is %s, %s",
 		    c->name, i + 1, s->type, s->action);
