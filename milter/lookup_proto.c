@@ -100,24 +100,30 @@ lk_check(const struct mrt *rt, const char *rcpt, const char *sender,
 static void
 lk_verp(const struct mrt *rt, const char *rcpt, struct lk_answer *a)
 {
-	char	 token[VERP_TOKEN_LEN + 1];
-	const char *one = rcpt;
+	char	 token[VERP_TOKEN_LEN + 1], addr[ADDR_MAX];
+	char	 err[MILTER_ERR_MAX];
+	const char *one = addr, *why;
+	time_t	 now = time(NULL);
 	int	 rc;
 
-	rc = verp_encode(&rt->codec, rcpt, time(NULL), a->text,
-	    sizeof(a->text));
+	if (addr_normalize(rcpt, addr, sizeof(addr), 0, &why) < 0) {
+		a->result = LK_ERROR;
+		snprintf(a->text, sizeof(a->text), "bad address: %s", why);
+		return;
+	}
+	rc = verp_encode(&rt->codec, addr, now, a->text, sizeof(a->text));
 	if (rc == VERP_TOO_LONG) {
-		char	 err[MILTER_ERR_MAX];
-
 		verp_new_token(token, sizeof(token));
-		if (mstore_token_put(token, bg_day(time(NULL)), &one, 1, err,
+		if (mstore_token_put(token, bg_day(now), &one, 1, err,
 		    sizeof(err)) < 0) {
+			log_warnx("lookup: store error recipient=<%s>: %s",
+			    addr, err);
 			a->result = LK_TEMPFAIL;
 			bg_strlcpy(a->text, "store unavailable",
 			    sizeof(a->text));
 			return;
 		}
-		rc = verp_encode_token(&rt->codec, token, time(NULL), a->text,
+		rc = verp_encode_token(&rt->codec, token, now, a->text,
 		    sizeof(a->text));
 	}
 	a->result = rc == VERP_OK ? LK_OK : LK_ERROR;

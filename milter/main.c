@@ -152,6 +152,21 @@ drop_root(const struct config *cfg)
 		fatalx("refusing to run as root");
 }
 
+/* remove_files - the lookup socket and the pid file, where we may */
+static void
+remove_files(const struct config *cfg)
+{
+	char	 path[256];
+
+	/* After dropping root this fails in a root-owned directory; the
+	   next start replaces both, and systemd empties RuntimeDirectory. */
+	if (cfg->lookup_socket != NULL && sockets_unix_path(cfg->lookup_socket,
+	    path, sizeof(path)) == 0)
+		(void)unlink(path);
+	if (cfg->pid_file != NULL && cfg->pid_file[0] != '\0')
+		(void)unlink(cfg->pid_file);
+}
+
 /* check_only - -t: say whether the configuration is good */
 static int
 check_only(const char *path, struct mrt *rt, const char *errors)
@@ -195,6 +210,7 @@ run(const char *path, struct mrt *rt, bool fg)
 	lookup_stop();
 	sendcount_stop();
 	mstore_shutdown();
+	remove_files(cfg);
 	return rc == MI_SUCCESS ? 0 : 1;
 }
 
