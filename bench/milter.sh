@@ -9,7 +9,7 @@
 #    second from the first SMTP connection until the queue is empty, with
 #    and without the milter, in alternating runs (and alternating order)
 #    on two otherwise identical private instances; the sink keeps
-#    nothing. Target: with >= 90% of without.
+#    nothing. The median of the runs' ratios must be >= 90%.
 #
 # Needs root (the milter drops privileges; Postfix instances). The
 # 1,000,000-address store is built once and kept in
@@ -134,10 +134,13 @@ for i in $(seq 1 "$runs"); do
 		b=$(run "$portB" "$T/milter")
 		a=$(run "$portA" "$T/plain")
 	fi
-	echo "  run $i: without milter $a msg/s, with milter $b msg/s"
+	echo "  run $i: without milter $a msg/s, with milter $b msg/s ($((b * 100 / a))%)"
+	echo "$((b * 100 / a))" >> "$T/ratios"
 	sa=$((sa + a))
 	sb=$((sb + b))
 done
-pct=$((sb * 100 / sa))
+# The median of the pairs' ratios: other load on the machine hits single
+# runs, and the median ignores a run it spoiled.
+pct=$(sort -n "$T/ratios" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
 stamped=$(grep -c ': stamp ' "$T/log")
-echo "postfix+milter: $((sb / runs)) msg/s with the milter, $((sa / runs)) without: $pct% (target >= 90%): $([ "$pct" -ge 90 ] && echo PASS || echo FAIL) ($stamped messages stamped)"
+echo "postfix+milter: $((sb / runs)) msg/s with the milter, $((sa / runs)) without; median ratio $pct% (target >= 90%): $([ "$pct" -ge 90 ] && echo PASS || echo FAIL) ($stamped messages stamped)"
