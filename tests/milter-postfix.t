@@ -13,7 +13,7 @@ done
 PATH=$PATH:/usr/sbin
 . "$BG_SRC/tests/lib/postfix-env.sh"
 
-write_conf "milter_socket_group = postfix"
+write_conf "milter_socket_group = postfix" "lookup_socket_group = postfix"
 $SEED suppress jane@example.org userunknown
 start_milter
 ok $? "milter started"
@@ -73,6 +73,21 @@ sink_wait 3
 f=$(ls -t "$T/sink"/* | head -1)
 ok $($SEED decode "$(mail_from "$f")" | grep -qx 'valid carl@example.net'; echo $?) \
     "mail submitted with sendmail(1) is stamped (non_smtpd_milters, local submission)"
+
+# The lookup socket as a Postfix socketmap table, without the milter.
+postconf -c "$T/pf/etc" -e "smtpd_milters =" "non_smtpd_milters =" \
+    "smtpd_recipient_restrictions = check_recipient_access socketmap:unix:$T/run/lookup.sock:suppressed, permit_mynetworks, reject"
+postfix -c "$T/pf/etc" reload > /dev/null 2>&1
+sleep 1
+smtp-source -m 1 -f news@example.com -t jane@example.org "127.0.0.1:$port" > "$T/src" 2>&1
+smtp-source -m 1 -f news@example.com -t dora@example.org "127.0.0.1:$port" > "$T/src" 2>&1
+sink_wait 4
+sleep 0.5
+check "socketmap table: the suppressed recipient refused with reject_reply" grep -q \
+    'reject: RCPT from .*550 5.1.1 <jane@example.org>: .*recipient suppressed by bounceguard (userunknown since' \
+    "$T/pf/maillog"
+ok $(grep -q 'dora@example.org' "$(ls -t "$T/sink"/* | head -1)" &&
+    [ "$(ls "$T/sink" | wc -l)" = 4 ]; echo $?) "socketmap table: another recipient passes"
 
 pf_stop_all
 stop_milter
