@@ -154,17 +154,16 @@ drop_root(const struct config *cfg)
 
 /* remove_files - the lookup socket and the pid file, where we may */
 static void
-remove_files(const struct config *cfg)
+remove_files(char *lookup_path, char *pid_file)
 {
-	char	 path[256];
-
 	/* After dropping root this fails in a root-owned directory; the
 	   next start replaces both, and systemd empties RuntimeDirectory. */
-	if (cfg->lookup_socket != NULL && sockets_unix_path(cfg->lookup_socket,
-	    path, sizeof(path)) == 0)
-		(void)unlink(path);
-	if (cfg->pid_file != NULL && cfg->pid_file[0] != '\0')
-		(void)unlink(cfg->pid_file);
+	if (lookup_path != NULL)
+		(void)unlink(lookup_path);
+	if (pid_file != NULL && pid_file[0] != '\0')
+		(void)unlink(pid_file);
+	free(lookup_path);
+	free(pid_file);
 }
 
 /* check_only - -t: say whether the configuration is good */
@@ -185,6 +184,7 @@ static int
 run(const char *path, struct mrt *rt, bool fg)
 {
 	const struct config *cfg = rt->cfg;
+	char	 path_buf[256], *lookup_path = NULL, *pid_file;
 	int	 lfd, rc;
 
 	open_milter_socket(cfg);
@@ -194,23 +194,28 @@ run(const char *path, struct mrt *rt, bool fg)
 	else if (write_pidfile(cfg->pid_file, getpid()) < 0)
 		exit(1);
 	drop_root(cfg);
+	/* Start-up settings, kept: a reload may free cfg. */
+	if (sockets_unix_path(cfg->lookup_socket ? cfg->lookup_socket : "",
+	    path_buf, sizeof(path_buf)) == 0)
+		lookup_path = xstrdup(path_buf);
+	pid_file = xstrdup(cfg->pid_file ? cfg->pid_file : "");
 	signals_block();
 	rt_install(rt);
 	mstore_init(cfg);
 	sendcount_start();
 	if (lfd >= 0 && lookup_start(lfd, LOOKUP_TIMEOUT) < 0)
 		fatal("cannot start the lookup server");
-	signals_start(path);
 	log_info("starting: milter_socket=%s lookup_socket=%s mode=%s",
 	    cfg->milter_socket, lfd >= 0 ? cfg->lookup_socket : "none",
 	    cfg->mode == CFG_MODE_ENFORCE ? "enforce" : "monitor");
+	signals_start(path);		/* from here on cfg may be freed */
 	rc = smfi_main();
 	log_info("stopping");
 	signals_stop();
 	lookup_stop();
 	sendcount_stop();
 	mstore_shutdown();
-	remove_files(cfg);
+	remove_files(lookup_path, pid_file);
 	return rc == MI_SUCCESS ? 0 : 1;
 }
 
