@@ -7,7 +7,7 @@
 #   apt-get command. With --if-missing it does nothing when all are there.
 
 build_pkgs="autoconf automake pkg-config make gcc libmilter-dev libgmime-3.0-dev libdb-dev db-util libpcre2-dev"
-test_pkgs="perl postfix miltertest swaks mandoc"
+test_pkgs="perl postfix miltertest swaks mandoc libmariadb3 libidn12 libspf2-2"
 
 if_missing=0
 pkgs=$build_pkgs
