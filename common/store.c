@@ -130,6 +130,13 @@ store_error(const struct store *st)
 	return st->errmsg;
 }
 
+/* store_panicked - another process's recovery invalidated this handle */
+bool
+store_panicked(const struct store *st)
+{
+	return st != NULL && st->panicked;
+}
+
 /* store_dir - the directory the store lives in */
 const char *
 store_dir(const struct store *st)
@@ -421,12 +428,14 @@ store_checkpoint(struct store *st)
 	return rc ? store_fail(st, rc, "checkpoint", NULL) : STORE_OK;
 }
 
-/* store_close - close everything; a NULL store is allowed */
-void
+/* store_close - close everything; STORE_EPANIC if the handle had panicked */
+int
 store_close(struct store *st)
 {
+	int	 rc;
+
 	if (st == NULL)
-		return;
+		return STORE_OK;
 	store_watchdog_stop(st);
 	/*
 	 * After another process recovered the environment under us, Berkeley
@@ -447,6 +456,8 @@ store_close(struct store *st)
 	}
 	if (st->env != NULL)
 		st->env->close(st->env, 0);
+	rc = st->panicked ? STORE_EPANIC : STORE_OK;
 	free(st->dir);
 	free(st);
+	return rc;
 }

@@ -172,9 +172,10 @@ typedef int (*store_domain_fn)(const char *, uint32_t,
 
 int	store_open(struct store **, const char *, const struct store_opts *,
 	    struct buf *);
-void	store_close(struct store *);
+int	store_close(struct store *);
 const char *store_error(const struct store *);
 const char *store_dir(const struct store *);
+bool	store_panicked(const struct store *);
 
 int	store_update(struct store *, const char *, const char *,
 	    store_update_fn, void *, unsigned);

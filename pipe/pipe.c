@@ -37,6 +37,28 @@
 #include "store.h"
 #include "util.h"
 
+/* pipe_exit - close the store, then exit */
+__attribute__((noreturn))
+static void
+pipe_exit(struct pipe_run *run, int status)
+{
+	/*
+	 * Leaving the store without closing it would look like a crash to
+	 * the next process to open it, which would then run recovery under
+	 * everybody else's feet. Closing releases the registry slot and the
+	 * descriptors even after another process's recovery panicked our
+	 * handle, but Berkeley DB cannot free a panicked environment's
+	 * memory: then skip the exit handlers that would report that loss.
+	 */
+	bool	 panicked = store_close(run->store) == STORE_EPANIC ||
+	    run->panicked;
+
+	config_free(run->cfg);
+	if (panicked)
+		_exit(status);
+	exit(status);
+}
+
 /* pipe_tempfail - say why on stderr and in the log, exit 75 */
 __attribute__((format(printf, 2, 3), noreturn))
 static void
@@ -50,13 +72,7 @@ pipe_tempfail(struct pipe_run *run, const char *fmt, ...)
 	va_end(ap);
 	log_warnx("%s: deferred: %s", run->queue_id, msg);
 	fprintf(stderr, "bounceguard-pipe: %s\n", msg);
-	/*
-	 * Leaving the store without closing it would look like a crash to
-	 * the next process to open it, which would then run recovery under
-	 * everybody else's feet.
-	 */
-	store_close(run->store);
-	exit(PIPE_EX_TEMPFAIL);
+	pipe_exit(run, PIPE_EX_TEMPFAIL);
 }
 
 /* pipe_alarm - the delivery took far too long: let the MTA retry */
@@ -168,13 +184,17 @@ pipe_open_store(struct pipe_run *run)
 {
 	struct store_opts o;
 	struct buf err = BUF_INIT;
+	int	 rc;
 
 	o.lock_timeout = run->cfg->store_lock_timeout;
 	o.cache_size = run->cfg->store_cache_size;
 	o.event_history_max = (unsigned)run->cfg->event_history_max;
 	o.readonly = false;
-	if (store_open(&run->store, run->cfg->store_dir, &o, &err) != STORE_OK)
+	if ((rc = store_open(&run->store, run->cfg->store_dir, &o, &err)) !=
+	    STORE_OK) {
+		run->panicked = rc == STORE_EPANIC;
 		pipe_tempfail(run, "%s", buf_cstr(&err));
+	}
 	buf_free(&err);
 }
 
@@ -249,10 +269,8 @@ main(int argc, char **argv)
 		pipe_tempfail(&run, "reading the message: %s", strerror(errno));
 	if (pipe_process(&run) == PIPE_FAIL)
 		pipe_tempfail(&run, "could not record or quarantine the bounce");
-	store_close(run.store);
 	bounce_result_free(&run.parsed);
 	verp_keys_free(run.keys);
-	config_free(run.cfg);
 	buf_free(&run.msg);
-	return PIPE_EX_OK;
+	pipe_exit(&run, PIPE_EX_OK);
 }

@@ -38,6 +38,7 @@ struct pipe_run {
 	struct verp_decoded verp;
 	struct bounce_result parsed;
 	struct store *store;
+	bool	 panicked;		/* the store panicked while opening */
 };
 
 /* The outcome of a step: go on, or stop with the message handled. */
