@@ -26,6 +26,16 @@ pf_instance "$T/pf" "$port" "$sinkport" "unix:$T/run/milter.sock" \
 ok $? "private Postfix instance started on 127.0.0.1:$port"
 
 # sink_file N - wait for the sink to hold N messages; the newest one
+# log_wait PATTERN FILE - wait up to 10 s for a log line (logs are written
+# after the SMTP reply, and a loaded machine may take a moment)
+log_wait() {
+	i=0
+	while ! grep -q "$1" "$2" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
 sink_wait() {
 	for _ in $(seq 1 100); do
 		[ "$(ls "$T/sink" 2>/dev/null | wc -l)" -ge "$1" ] && return 0
@@ -53,7 +63,7 @@ ok $(grep -q "$qid: from=<$verp>" "$T/pf/maillog"; echo $?) \
     "the milter's log line carries Postfix's queue id, whose sender is the VERP ($qid)"
 
 smtp-source -m 1 -f news@example.com -t jane@example.org "127.0.0.1:$port" > "$T/src" 2>&1
-sleep 0.5
+log_wait 'milter-reject: RCPT from .*<jane@example.org>' "$T/pf/maillog"
 check "RCPT TO a suppressed address refused by Postfix with the milter's reply" grep -q \
     'milter-reject: RCPT from .*550 5.1.1 <jane@example.org>: recipient suppressed by bounceguard (userunknown since' \
     "$T/pf/maillog"
@@ -82,7 +92,7 @@ sleep 1
 smtp-source -m 1 -f news@example.com -t jane@example.org "127.0.0.1:$port" > "$T/src" 2>&1
 smtp-source -m 1 -f news@example.com -t dora@example.org "127.0.0.1:$port" > "$T/src" 2>&1
 sink_wait 4
-sleep 0.5
+log_wait 'reject: RCPT from .*<jane@example.org>: .*suppressed by bounceguard' "$T/pf/maillog"
 check "socketmap table: the suppressed recipient refused with reject_reply" grep -q \
     'reject: RCPT from .*550 5.1.1 <jane@example.org>: .*recipient suppressed by bounceguard (userunknown since' \
     "$T/pf/maillog"
