@@ -10,15 +10,17 @@
  *	of log files no longer needed. It refuses a store whose schema
  *	version is not the one this program was built for.
  *
- *	A known weakness of DB_REGISTER in Berkeley DB 5.3: the registry
- *	check reads a process's slot before trying its lock, so a process
- *	that exits normally at that very moment looks dead, and the opener
- *	runs recovery. Recovery is safe (committed transactions survive),
- *	but it panics every other process in the store: in-flight pipes exit
- *	75 and the MTA retries them, and the milter reopens. With many pipes
- *	at once this happens now and then; the stress test measures it.
- *	(DB_FAILCHK would soften it, but in 5.3 it can spin for ever when
- *	the dead process held a region mutex, so it is not used.)
+ *	A weakness of DB_REGISTER in Berkeley DB 5.3: the registry check
+ *	reads a process's slot before trying its lock, so a process that
+ *	leaves the environment at that very moment looks dead, and the
+ *	opener runs recovery, which panics every other process in the store.
+ *	With many short-lived pipes that happened about once in a thousand
+ *	deliveries. Joining (DB_ENV->open) and leaving (DB_ENV->close) are
+ *	therefore serialised with an exclusive flock(2) on bounceguard.lock
+ *	in the store directory: a scan can no longer overlap a departure,
+ *	while a process that really died holds no lock, so it is still
+ *	found and recovered. (DB_FAILCHK would also soften the race, but in
+ *	5.3 it can spin for ever when the dead process held a region mutex.)
  *
  *	store_close() takes a checkpoint when this process wrote anything,
  *	so that recovery after a crash has little log to replay.
@@ -34,9 +36,11 @@
  *	explanation is appended when it gave one.
  *--*/
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -309,6 +313,34 @@ store_check_schema(struct store *st)
 	return STORE_OK;
 }
 
+/* store_serialize - exclusive lock held around joining or leaving */
+int
+store_serialize(const char *dir)
+{
+	char	 path[4096];
+	int	 fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/bounceguard.lock", dir) >=
+	    sizeof(path) || (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC,
+	    0660)) < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+/* store_unserialize - let the next process join or leave */
+void
+store_unserialize(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
 /* store_check_dir - a clear message for the commonest mistakes */
 static int
 store_check_dir(struct store *st)
@@ -390,7 +422,7 @@ store_open(struct store **out, const char *dir, const struct store_opts *opts,
 	struct store *st = xcalloc(1, sizeof(*st));
 	u_int32_t flags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK |
 	    DB_INIT_LOG | DB_INIT_MPOOL | DB_THREAD | DB_REGISTER | DB_RECOVER;
-	int	 rc;
+	int	 rc, lock;
 
 	st->dir = xstrdup(dir);
 	st->opts = *opts;
@@ -403,7 +435,10 @@ store_open(struct store **out, const char *dir, const struct store_opts *opts,
 	}
 	if ((rc = store_env_configure(st)) != STORE_OK)
 		goto fail;
-	if ((rc = st->env->open(st->env, dir, flags, 0660)) != 0) {
+	lock = store_serialize(dir);
+	rc = st->env->open(st->env, dir, flags, 0660);
+	store_unserialize(lock);
+	if (rc != 0) {
 		rc = store_fail(st, rc, "open environment", NULL);
 		goto fail;
 	}
@@ -454,8 +489,12 @@ store_close(struct store *st)
 		if (*slot != NULL)
 			(*slot)->close(*slot, DB_NOSYNC);
 	}
-	if (st->env != NULL)
+	if (st->env != NULL) {
+		int	 lock = store_serialize(st->dir);
+
 		st->env->close(st->env, 0);
+		store_unserialize(lock);
+	}
 	rc = st->panicked ? STORE_EPANIC : STORE_OK;
 	free(st->dir);
 	free(st);

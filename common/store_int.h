@@ -42,6 +42,8 @@ struct store {
 
 int	store_fail(struct store *, int, const char *, const char *);
 int	store_env_settings(DB_ENV *, const struct store_opts *);
+int	store_serialize(const char *);
+void	store_unserialize(int);
 int	store_get_rec(struct store *, DB_TXN *, const char *, struct store_addr *,
 	    u_int32_t);
 int	store_put_rec(struct store *, DB_TXN *, const char *,

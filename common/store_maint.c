@@ -361,7 +361,7 @@ store_recover_dir(const char *dir, const struct store_opts *o, bool *ran,
     struct buf *err)
 {
 	DB_ENV	*env;
-	int	 rc;
+	int	 rc, lock;
 
 	*ran = false;
 	if ((rc = db_env_create(&env, 0)) != 0) {
@@ -371,13 +371,17 @@ store_recover_dir(const char *dir, const struct store_opts *o, bool *ran,
 	env->app_private = ran;
 	env->set_msgcall(env, maint_msgcall);
 	(void)env->set_verbose(env, DB_VERB_RECOVERY, 1);
+	lock = store_serialize(dir);
 	if ((rc = store_env_settings(env, o)) == 0)
 		rc = env->open(env, dir, DB_CREATE | DB_INIT_TXN |
 		    DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_THREAD |
 		    DB_REGISTER | DB_RECOVER, 0660);
+	store_unserialize(lock);
 	if (rc == 0)
 		rc = env->txn_checkpoint(env, 0, 0, DB_FORCE);
+	lock = store_serialize(dir);
 	env->close(env, 0);
+	store_unserialize(lock);
 	if (rc != 0) {
 		buf_printf(err, "store %s: recovery failed: %s", dir,
 		    db_strerror(rc));
