@@ -201,7 +201,7 @@ test_keys_file_errors(void)
 	} cases[] = {
 		{ "short\n", 0640, ":1: secret shorter than 16 characters", 0 },
 		{ "# only a comment\n\n", 0640, ": no secret in the file", 0 },
-		{ "a long enough secret\n", 0644, ": warning: readable by everyone", 1 },
+		{ "a long enough secret\n", 0644, ": readable by everyone", 1 },
 	};
 	char	*path = xasprintf("%s/keys", tmpdir);
 	struct buf err = BUF_INIT;

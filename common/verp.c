@@ -11,7 +11,7 @@
  * DIAGNOSTICS
  *	Key files: "FILE:LINE: secret shorter than 16 characters", "FILE:
  *	no secret", and a warning (returned in the buffer, the keys still
- *	load) when the file is readable by everyone.
+ *	load) when the file is readable by everyone; the pipe logs it.
  *--*/
 #include <errno.h>
 #include <glib.h>
@@ -146,7 +146,7 @@ verp_keys_load(const char *path, struct buf *err)
 	while (getline(&line, &cap, fp) >= 0)
 		bad |= verp_keys_line(k, line, path, ++lineno, err);
 	if (fstat(fileno(fp), &sb) == 0 && (sb.st_mode & S_IROTH))
-		buf_printf(err, "%s: warning: readable by everyone; "
+		buf_printf(err, "%s: readable by everyone; "
 		    "chmod o-r it\n", path);
 	fclose(fp);
 	free(line);

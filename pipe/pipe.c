@@ -145,6 +145,8 @@ pipe_verify(struct pipe_run *run)
 	if ((run->keys = verp_keys_load(run->cfg->verp_secret_file, &err)) ==
 	    NULL)
 		pipe_tempfail(run, "%s", bg_trim(err.data));
+	if (err.len > 0)	/* loaded, with a warning (file mode) */
+		log_warnx("%s: %s", run->queue_id, bg_trim(err.data));
 	buf_free(&err);
 	c.prefix = run->cfg->verp_prefix;
 	c.domain = run->cfg->verp_domain;

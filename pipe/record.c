@@ -69,8 +69,8 @@ record_input(const struct pipe_run *run, const struct bounce_rcpt *rc,
 /* record_log - the bounce's log line */
 static void
 record_log(const struct pipe_run *run, const char *addr,
-    const struct bounce_rcpt *rc, const struct policy_input *in,
-    const struct policy_result *out, const char *note)
+    const struct policy_input *in, const struct policy_result *out,
+    const char *note)
 {
 	char	 diag[256];
 
@@ -87,7 +87,6 @@ record_log(const struct pipe_run *run, const char *addr,
 		    reason_name(in->reason), out->type,
 		    in->status ? in->status : "-", in->mode ? in->mode : "-",
 		    out->action, note);
-	(void)rc;
 }
 
 /* record_one - one recipient of record, in one transaction */
@@ -120,7 +119,7 @@ record_one(struct pipe_run *run, const char *addr, const struct bounce_rcpt *rc,
 	if (rc->recipient && strcmp(rc->recipient, addr) != 0)
 		snprintf(note + strlen(note), sizeof(note) - strlen(note),
 		    " dsn_recipient=<%s>", rc->recipient);
-	record_log(run, addr, rc, &in, &out, note);
+	record_log(run, addr, &in, &out, note);
 	pipe_event(run, addr, rc, &in, &out);
 	return PIPE_EX_OK;
 }

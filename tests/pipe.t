@@ -209,6 +209,15 @@ if [ "$(id -u)" = 0 ]; then
 	ok $([ $? = 75 ]; echo $?) "as root: refuses, exit 75"
 	check "as root: says why" grep -q "refusing to run as root" "$T/err"
 fi
+# A secrets file everyone can read still works, with a warning.
+write_config
+chmod 644 "$T/verp.secret"
+v=$(verp open@example.org)
+hard_dsn open@example.org w1 > "$T/msg"; run_pipe "$v" W1 < "$T/msg"
+ok $rc "world-readable secrets: still recorded"
+check "world-readable secrets: warned" grep -q "warning: W1: $T/verp.secret: readable by everyone; chmod o-r it" "$T/err"
+chmod 640 "$T/verp.secret"
+
 "$PIPE" -c "$T/bounceguard.conf" </dev/null 2>"$T/err"
 ok $([ $? = 75 ]; echo $?) "usage error: exit 75, never a permanent failure"
 done_testing
