@@ -7,7 +7,7 @@
 #   make                 build everything into build/
 #   make check           unit, golden and integration tests under prove
 #   make check SANITIZE=1  the same with ASan and UBSan (in build/san/)
-#   make bench           the benchmarks, with their figures
+#   make bench           the benchmarks; ends with one table of figures and targets
 #   make install PREFIX=/usr DESTDIR=/tmp/root
 #   make deps            install build and test dependencies (root)
 #   WERROR=1             turn warnings into errors (CI does)

@@ -14,6 +14,7 @@ set -u
 : "${BG_SRC:=.}"
 : "${BG_BUILD:=$BG_SRC/build}"
 : "${BG_BENCH_ADDRESSES:=1000000}"
+. "$BG_SRC/bench/lib.sh"
 
 bg=$BG_BUILD/bounceguard
 fill=$BG_BUILD/bench/bench_admin_fill
@@ -23,7 +24,8 @@ ms_now() {
 	date +%s%3N
 }
 
-# report NAME START_MS TARGET_MS [DIVISOR] - one figure against its target
+# report NAME START_MS TARGET_MS [DIVISOR [TABLE-ROW]] - one figure against
+# its target, also in the summary table when TABLE-ROW names it
 report() {
 	end=$(ms_now)
 	div=${4:-1}
@@ -33,7 +35,11 @@ report() {
 		f = (t >= 1000) ? 1000 : 1
 		printf "admin: %-34s %8.2f %s   (target < %g %s) %s\n", n, v / f,
 		    unit, t / f, unit, (v < t) ? "ok" : "SLOW"
-	}'
+		printf "%.2f %s\t< %g %s\t%s\n", v / f, unit, t / f, unit,
+		    (v < t) ? "ok" : "MISSED" > "/dev/stderr"
+	}' 2> "$dir/row"
+	[ -z "${5:-}" ] || bench_record "$5" "$(cut -f1 "$dir/row")" \
+	    "$(cut -f2 "$dir/row")" "$(cut -f3 "$dir/row")"
 }
 
 bench_admin() {
@@ -62,20 +68,23 @@ bench_admin() {
 	echo "admin: $n addresses over 1000 domains in $dir"
 
 	t=$(ms_now); $bg $c import "$dir/list.csv" > "$dir/import.out" 2>&1
-	report "import $n lines" "$t" 60000
+	report "import $n lines" "$t" 60000 1 \
+	    "admin, import of $(bench_count "$n") lines"
 	tail -n 1 "$dir/import.out" | sed 's/^/admin:   /'
 	BG_BENCH_USER=$user "$fill" "$dir/store" 1000 30 user5@domain5.example 50
 
 	t=$(ms_now); $bg $c dump > "$dir/dump.tsv"
-	report "dump ($(($(wc -l < "$dir/dump.tsv") - 1)) rows)" "$t" 10000
+	report "dump ($(($(wc -l < "$dir/dump.tsv") - 1)) rows)" "$t" 10000 1 \
+	    "admin, dump of $(bench_count "$n") addresses"
 	t=$(ms_now); $bg $c dump --json > /dev/null
-	report "dump --json" "$t" 10000
+	report "dump --json" "$t" 10000 1 "admin, dump --json"
 	t=$(ms_now); $bg $c dump --suppressed --domain domain7.example > /dev/null
 	report "dump --domain (filtered)" "$t" 10000
 	t=$(ms_now); $bg $c export > /dev/null
 	report "export" "$t" 10000
 	t=$(ms_now); $bg $c stats --days 30 > "$dir/stats.out"
-	report "stats --days 30 (1000 domains)" "$t" 5000
+	report "stats --days 30 (1000 domains)" "$t" 5000 1 \
+	    "admin, stats (1,000 domains, 30 days)"
 	i=0
 	while [ $i -lt 21 ]; do
 		t0=$(date +%s%N)
@@ -89,7 +98,10 @@ bench_admin() {
 		    (v[11] < 10000) ? "ok" : "SLOW"
 		printf "admin:   show: fastest %.2f ms, slowest %.2f ms\n",
 		    v[1] / 1000, v[21] / 1000
-	}'
+		printf "%.2f\n", v[11] / 1000 > "/dev/stderr"
+	}' 2> "$dir/row"
+	bench_record "admin, show (median of 21)" "$(cat "$dir/row") ms" \
+	    "< 10 ms" "$(bench_verdict "$(cat "$dir/row")" '<' 10)"
 	t=$(ms_now); $bg $c version > /dev/null
 	report "for scale: bounceguard version" "$t" 10
 	t=$(ms_now); $bg $c import "$dir/list.csv" > "$dir/import.out" 2>&1

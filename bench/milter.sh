@@ -41,6 +41,7 @@ MPID=
 PF_DIRS=
 PF_SINKS=
 . "$BG_SRC/tests/lib/postfix-env.sh"
+. "$BG_SRC/bench/lib.sh"
 cleanup() {
 	pf_stop_all
 	if [ -n "${BG_BENCH_KEEP:-}" ]; then
@@ -98,6 +99,8 @@ done
 rate=$(sed -n 's/.*: \([0-9]*\) messages\/s.*/\1/p' "$T/mc")
 sed 's/^/  /' "$T/mc"
 echo "milter: $rate single-recipient messages/s with $N_SUPP suppressed addresses (target >= 5000/s): $([ "${rate:-0}" -ge 5000 ] && echo PASS || echo FAIL)"
+bench_record "milter, messages/s (1,000,000 suppressed)" \
+    "$(bench_count "${rate:-?}")/s" ">= 5,000/s" "$(bench_verdict "${rate:-?}" '>=' 5000)"
 
 # 2. Real Postfix, with and without the milter.
 if ! command -v smtp-source > /dev/null 2>&1 && [ ! -x /usr/sbin/smtp-source ]; then
@@ -144,3 +147,7 @@ done
 pct=$(sort -n "$T/ratios" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
 stamped=$(grep -c ': stamp ' "$T/log")
 echo "postfix+milter: $((sb / runs)) msg/s with the milter, $((sa / runs)) without; median ratio $pct% (target >= 90%): $([ "$pct" -ge 90 ] && echo PASS || echo FAIL) ($stamped messages stamped)"
+bench_record "Postfix, messages/s without the milter" "$((sa / runs))/s" "-" "-"
+bench_record "Postfix, messages/s with the milter" "$((sb / runs))/s" "-" "-"
+bench_record "Postfix, with/without (median of $runs)" "$pct%" ">= 90%" \
+    "$(bench_verdict "$pct" '>=' 90)"

@@ -7,6 +7,7 @@ set -u
 : "${BG_SRC:=.}"
 : "${BG_BUILD:=$BG_SRC/build}"
 B=$BG_BUILD/bench
+. "$BG_SRC/bench/lib.sh"
 if [ ! -x "$BG_BUILD/bounceguard-pipe" ] || [ ! -x "$B/bench_pipe" ]; then
 	echo "pipe: skipped (bounceguard-pipe or bench_pipe not built)"
 	exit 0
@@ -52,5 +53,13 @@ Diagnostic-Code: smtp; 552 5.2.2 <jane@example.org>: Mailbox full
 --B--
 MSG
 echo "pipe: target median <= 10 ms per delivery, >= 200 deliveries/s with 4 at once"
-"$B/bench_pipe" "$BG_BUILD/bounceguard-pipe" "$T/bounceguard.conf" "$v" "$T/msg" 300 1
-"$B/bench_pipe" "$BG_BUILD/bounceguard-pipe" "$T/bounceguard.conf" "$v" "$T/msg" 1000 4
+one=$("$B/bench_pipe" "$BG_BUILD/bounceguard-pipe" "$T/bounceguard.conf" "$v" "$T/msg" 300 1)
+echo "$one"
+four=$("$B/bench_pipe" "$BG_BUILD/bounceguard-pipe" "$T/bounceguard.conf" "$v" "$T/msg" 1000 4)
+echo "$four"
+med=$(echo "$one" | sed -n 's/.*median \([0-9.]*\) ms.*/\1/p')
+rate=$(echo "$four" | sed -n 's/.* \([0-9]*\) deliveries\/s.*/\1/p')
+bench_record "pipe, median latency (one at a time)" "${med:-?} ms" "<= 10 ms" \
+    "$(bench_verdict "${med:-?}" '<=' 10)"
+bench_record "pipe, deliveries/s (4 at once)" "${rate:-?}/s" ">= 200/s" \
+    "$(bench_verdict "${rate:-?}" '>=' 200)"
