@@ -259,9 +259,11 @@ bounce_header(struct bounce_msg *m, const char *name, const char *raw)
 		bounce_set(&m->failed_rcpts, bounce_decoded(raw));
 	else if (strcasecmp(name, "Auto-Submitted") == 0)
 		bounce_set(&m->auto_submitted, bounce_decoded(raw));
-	else if (strcasecmp(name, "Return-Path") == 0)
+	else if (strcasecmp(name, "Return-Path") == 0) {
+		m->has_return_path = true;
 		m->null_sender |= strstr(raw, "<>") != NULL ||
 		    bounce_scan_has_word(raw, "mailer-daemon");
+	}
 	else if (strcasecmp(name, "Content-Type") == 0)
 		m->report_dsn = bounce_scan_has_word(raw, "report") &&
 		    bounce_scan_has_word(raw, "delivery-status");
@@ -388,7 +390,7 @@ bounce_classify(struct bounce_msg *m, struct bounce_rcpt *r,
     const char *body)
 {
 	struct classify_input in = { r->status, r->reply_code, r->action,
-	    r->command, r->diagnostic, m->subject, body };
+	    r->command, r->diagnostic, m->subject, body, r->local_program };
 	struct classify_result out;
 
 	if (m->res->kind == BOUNCE_ARF || m->res->kind == BOUNCE_AUTOREPLY) {

@@ -69,6 +69,7 @@ struct bounce_rcpt {
 	enum reason reason;
 	bool	 hard;
 	enum bounce_mode mode;
+	bool	 local_program;		/* x-unix diagnostic: a local program */
 };
 
 struct bounce_result {

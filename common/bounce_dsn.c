@@ -10,7 +10,9 @@
  *	Diagnostic-Code with its continuation lines). It is lenient about
  *	the degraded forms seen in the wild: blocks not separated by blank
  *	lines, fields in another order, the fields embedded in a plain
- *	text body without the multipart/report wrapper.
+ *	text body without the multipart/report wrapper. A diagnostic of
+ *	type x-unix marks the recipient's failure as a local delivery
+ *	program's.
  *
  *	bounce_dsn_looks_like() says whether a text carries such fields.
  * DIAGNOSTICS
@@ -35,6 +37,7 @@ struct dsn_block {
 	char	*remote_mta;
 	char	*diagnostic;
 	bool	 diag_smtp;
+	bool	 diag_unix;		/* type x-unix: a local program's */
 };
 
 /* The per-message fields. */
@@ -137,6 +140,7 @@ bounce_dsn_flush(struct dsn_state *st)
 		r->reporting_mta = st->reporting_mta != NULL ?
 		    xstrdup(st->reporting_mta) : NULL;
 		r->mode = bounce_dsn_mode(st);
+		r->local_program = b->diag_unix;
 		b->action = b->status = b->diagnostic = b->remote_mta = NULL;
 	}
 	bounce_dsn_block_free(b);
@@ -193,8 +197,11 @@ bounce_dsn_field(struct dsn_state *st, const char *line)
 		bounce_dsn_set(&b->status, bounce_dsn_status(v));
 	else if (bounce_dsn_line_is(line, "Remote-MTA"))
 		bounce_dsn_set(&b->remote_mta, bounce_dsn_after_type(v, NULL));
-	else if (bounce_dsn_line_is(line, "Diagnostic-Code") && !b->diagnostic)
+	else if (bounce_dsn_line_is(line, "Diagnostic-Code") && !b->diagnostic) {
 		b->diagnostic = bounce_dsn_after_type(v, &b->diag_smtp);
+		b->diag_unix = strncasecmp(v + strspn(v, " \t"), "x-unix;",
+		    7) == 0;
+	}
 }
 
 /* bounce_dsn_logical - the next unfolded line; advances *pp */

@@ -33,6 +33,7 @@ struct bounce_msg {
 	bool	 autoreply_header;	/* X-Autoreply and friends */
 	bool	 auto_hint;		/* Precedence:, X-Auto-Response-... */
 	bool	 null_sender;		/* Return-Path: <> */
+	bool	 has_return_path;	/* a Return-Path: header at all */
 	bool	 report_dsn;		/* multipart/report delivery-status */
 	struct buf body;		/* human-readable text */
 	size_t	 cut;			/* where the returned copy starts */

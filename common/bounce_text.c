@@ -12,7 +12,9 @@
  *
  *	bounce_text_is_ndr() decides from the headers whether a message
  *	is such a report (X-Failed-Recipients, a MAILER-DAEMON or
- *	postmaster sender, a null Return-Path, a delivery-failure subject).
+ *	postmaster sender, a null Return-Path, a delivery-failure subject;
+ *	or, when the Return-Path is null or missing, a phrase such as
+ *	"could not be delivered to" in the report).
  *	bounce_text_cut() finds where the returned message starts.
  *	bounce_text_parse() adds the failed recipients: those listed in
  *	X-Failed-Recipients, else the addresses named in the report that
@@ -55,6 +57,25 @@ static const char *const text_subject_words[] = {
 	"bounce", "not be sent", "could not send", "nondeliver",
 	"non-deliver", "error", "unable to", "mail system", "problem",
 	"delayed", "warning", "postmaster", "notification", NULL
+};
+
+/* Phrases by which a report introduces the addresses it could not
+   deliver to: enough, from a null or unknown envelope sender, whatever
+   the subject and the From: say. */
+static const char *const text_report_phrases[] = {
+	"could not be delivered to", "couldn't be delivered to",
+	"was not delivered to", "wasn't delivered to",
+	"cannot be delivered to", "can't be delivered to",
+	"unable to deliver your message to", "delivery to the following",
+	"following address(es) failed", "following addresses had",
+	"following recipients failed", "following recipient(s) failed",
+	"\xe9\x80\x81\xe4\xbf\xa1\xe3\x81\xa7\xe3\x81\x8d\xe3\x81\xbe"
+	"\xe3\x81\x9b\xe3\x82\x93\xe3\x81\xa7\xe3\x81\x97\xe3\x81\x9f",
+	    /* soushin dekimasen deshita: could not be sent */
+	"\xe9\x85\x8d\xe9\x81\x94\xe3\x81\xa7\xe3\x81\x8d\xe3\x81\xbe"
+	"\xe3\x81\x9b\xe3\x82\x93\xe3\x81\xa7\xe3\x81\x97\xe3\x81\x9f",
+	    /* haitatsu dekimasen deshita: could not be delivered */
+	NULL
 };
 
 /* Words of the From: of mail systems. */
@@ -155,6 +176,20 @@ bounce_text_says_failure(const struct bounce_msg *m)
 	return yes;
 }
 
+/* bounce_text_has_phrase - the report introduces undelivered addresses */
+static bool
+bounce_text_has_phrase(const struct bounce_msg *m)
+{
+	char	*report = xstrndup(m->body.data != NULL ? m->body.data : "",
+	    m->cut);
+	bool	 yes = false;
+
+	for (int i = 0; !yes && text_report_phrases[i] != NULL; i++)
+		yes = strcasestr(report, text_report_phrases[i]) != NULL;
+	free(report);
+	return yes;
+}
+
 /* bounce_text_is_ndr - the headers say this is a delivery report */
 bool
 bounce_text_is_ndr(const struct bounce_msg *m)
@@ -163,6 +198,9 @@ bounce_text_is_ndr(const struct bounce_msg *m)
 		return true;
 	if (!bounce_text_says_failure(m))
 		return false;
+	if ((m->null_sender || !m->has_return_path) &&
+	    bounce_text_has_phrase(m))
+		return true;
 	if (m->from != NULL && bounce_text_is_system(m->from))
 		return true;
 	for (int i = 0; m->from_raw != NULL && text_from_words[i] != NULL; i++)

@@ -15,8 +15,10 @@
  *	delivered, relayed or expanded is "delivered", and an unknown-user
  *	answer given after DATA (not at RCPT TO) comes from the
  *	recipient's content filter, so it is "filtered"; one given to MAIL
- *	FROM is about the sender, so it is "rejected". A failure that
- *	carries a code but that nothing explains is "onhold".
+ *	FROM is about the sender, so it is "rejected". A failure of a
+ *	local delivery program (x-unix diagnostic) that nothing explains
+ *	is "mailererror"; another failure that carries a code but that
+ *	nothing explains is "onhold".
  * DIAGNOSTICS
  *	None; an unknown code gives "undefined".
  *--*/
@@ -244,6 +246,8 @@ classify_finish(const struct classify_input *in, struct classify_result *out)
 	out->reason = classify_by_command(out->base, in);
 	out->needs_command = in->command == NULL &&
 	    (out->base == REASON_USERUNKNOWN || out->base == REASON_HOSTUNKNOWN);
+	if (out->reason == REASON_UNDEFINED && in->local_program)
+		out->reason = REASON_MAILERERROR;
 	if (out->reason == REASON_UNDEFINED &&
 	    (in->status != NULL || in->reply_code != NULL))
 		out->reason = REASON_ONHOLD;

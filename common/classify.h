@@ -13,6 +13,10 @@
  *	at DATA is a filter). Finding it may cost a scan of the whole
  *	report, so a caller that did not look may check needs_command,
  *	set the command in the input and call classify_finish() again.
+ *
+ *	A failure of a local delivery program (a DSN whose diagnostic
+ *	type is x-unix) that neither codes nor rules explain is
+ *	"mailererror".
  *--*/
 #ifndef BG_CLASSIFY_H
 #define BG_CLASSIFY_H
@@ -31,6 +35,7 @@ struct classify_input {
 	const char *diagnostic;		/* the remote server's text */
 	const char *subject;		/* the bounce's Subject: */
 	const char *body;		/* the human-readable NDR text */
+	bool	 local_program;		/* a local delivery program failed */
 };
 
 struct classify_result {

@@ -149,6 +149,25 @@ static const struct parse_case parse_cases[] = {
 	    "5.1.1 no such user\n",
 	    BOUNCE_NDR, 1, "\"odd..name\"@example.org", "5.1.1", "550", NULL,
 	    BOUNCE_MODE_ASYNC, "userunknown" },
+	{ "free text from a null sender, plain subject and sender",
+	    "Return-Path: <>\nFrom: no-reply@isp.example.jp\n"
+	    "To: b@example.com\nSubject: Mail\n\n"
+	    "Your mail of yesterday could not be delivered to: "
+	    "<full@isp.example.jp>\nbecause the mailbox is over its quota.\n",
+	    BOUNCE_NDR, 1, "full@isp.example.jp", NULL, NULL, NULL,
+	    BOUNCE_MODE_ASYNC, "undefined" },
+	{ "the same from an ordinary sender is not a report",
+	    "Return-Path: <shop@example.net>\nFrom: shop@example.net\n"
+	    "To: b@example.com\nSubject: Mail\n\n"
+	    "Your parcel could not be delivered to: <home@example.jp>\n",
+	    BOUNCE_NONE, 0, NULL, NULL, NULL, NULL, BOUNCE_MODE_NONE, NULL },
+	{ "dsn from a local delivery program", DSN_HEAD
+	    "Reporting-MTA: dns; mta.example.com\n\n"
+	    "Final-Recipient: rfc822; local@example.com\n"
+	    "Action: failed\nStatus: 4.3.0\n"
+	    "Diagnostic-Code: x-unix; temporary failure\n\n--B--\n",
+	    BOUNCE_DSN, 1, "local@example.com", "4.3.0", NULL, "failed",
+	    BOUNCE_MODE_ASYNC, "mailererror" },
 	{ "arf",
 	    "From: fbl@isp.example\nTo: abuse@example.com\nSubject: report\n"
 	    "MIME-Version: 1.0\nContent-Type: multipart/report; "

@@ -120,7 +120,7 @@ test_classify(void)
 	for (size_t i = 0; i < BG_ARRAY_SIZE(classify_cases); i++) {
 		const struct classify_case *c = &classify_cases[i];
 		struct classify_input in = { c->status, c->reply, c->action,
-		    c->command, c->diag, NULL, NULL };
+		    c->command, c->diag, NULL, NULL, false };
 		struct classify_result out;
 		char	 rule[64] = "";
 
@@ -209,6 +209,40 @@ static const struct phrase_case phrase_cases[] = {
 	{ "5.0.0", "501", "501 5.5.4 Syntax error in parameters", "syntaxerror" },
 	{ "5.3.0", NULL, "Command died with status 1: \"/usr/bin/procmail\"",
 	    "mailererror" },
+	{ NULL, "550", "550 5.6.0 Header field Date appears more than once",
+	    "notcompliantrfc" },
+	/* a hedge is not a verdict: "may be blacklisted" names no list */
+	{ NULL, NULL, "We could not deliver to a@b.example. The account or "
+	    "domain may not exist, or it may be blacklisted.", "hostunknown" },
+	{ NULL, "554", "554 Your server may be blacklisted; also listed on "
+	    "a DNSBL", "blocked" },
+	/* held back without a reason */
+	{ "4.7.1", "450", "450 4.7.1 <a@b.example>: Recipient address "
+	    "rejected: On hold for review", "onhold" },
+	{ NULL, NULL, "Your message has been placed on hold by the "
+	    "recipient's server", "onhold" },
+	/* a header refused by the recipient's filter */
+	{ "5.7.0", "554", "554 5.7.0 Header error", "filtered" },
+	{ "5.6.0", "550", "550 5.6.0 Header syntax not accepted",
+	    "contenterror" },
+	/* given up on after hours of retries */
+	{ NULL, NULL, "Delivery to the following recipients was aborted "
+	    "after 2.5 hour(s): a@b.example", "expired" },
+};
+
+struct body_case {
+	const char *status, *reply, *diag, *body;
+	const char *want;
+};
+
+/* Reports whose own text says more than the remote server's answer. */
+static const struct body_case body_cases[] = {
+	{ "5.7.0", "554", "554 5.7.0 Reject, id=4711-02 - SPAM",
+	    "The message was refused.\nDuplicate header field: \"Subject\"\n",
+	    "notcompliantrfc" },
+	{ "5.7.0", "554", "554 5.7.0 Reject, id=4711-02 - SPAM",
+	    "The message was refused as unsolicited bulk mail.\n",
+	    "spamdetected" },
 };
 
 /* test_shipped_phrases - the shipped rules know the common wording */
@@ -226,16 +260,54 @@ test_shipped_phrases(void)
 	for (size_t i = 0; rs != NULL && i < BG_ARRAY_SIZE(phrase_cases); i++) {
 		const struct phrase_case *c = &phrase_cases[i];
 		struct classify_input in = { c->status, c->reply, "failed",
-		    "RCPT", c->diag, NULL, NULL };
+		    "RCPT", c->diag, NULL, NULL, false };
 		struct classify_result out;
 
 		classify(rs, &in, &out);
 		is_str(reason_name(out.reason), c->want, "phrase %zu: %.50s",
 		    i, c->diag);
 	}
+	for (size_t i = 0; rs != NULL && i < BG_ARRAY_SIZE(body_cases); i++) {
+		const struct body_case *c = &body_cases[i];
+		struct classify_input in = { c->status, c->reply, "failed",
+		    "DATA", c->diag, NULL, c->body, false };
+		struct classify_result out;
+
+		classify(rs, &in, &out);
+		is_str(reason_name(out.reason), c->want, "report text %zu", i);
+	}
 	rules_free(rs);
 	buf_free(&err);
 	free(dir);
+}
+
+/* test_local_program - a local delivery program's failure that
+   nothing explains is a mailer error; a rule still overrides it */
+static void
+test_local_program(void)
+{
+	struct ruleset *rs = rules_new(0);
+	struct buf err = BUF_INIT;
+	struct classify_input in = { "4.3.0", NULL, "failed", NULL,
+	    "temporary failure", NULL, NULL, true };
+	struct classify_result out;
+
+	is_int(rules_add_text(rs, "t.rules", "mailboxfull /quota/\n", &err),
+	    0, "local program: rules load");
+	classify(rs, &in, &out);
+	is_str(reason_name(out.reason), "mailererror", "local program: "
+	    "unexplained failure");
+	in.diagnostic = "Quota exceeded, delivery failed";
+	classify(rs, &in, &out);
+	is_str(reason_name(out.reason), "mailboxfull", "local program: "
+	    "a rule decides");
+	in.diagnostic = "temporary failure";
+	in.local_program = false;
+	classify(rs, &in, &out);
+	is_str(reason_name(out.reason), "onhold", "remote: unexplained "
+	    "failure with a code");
+	rules_free(rs);
+	buf_free(&err);
 }
 
 /* test_no_rules - without a ruleset the codes decide */
@@ -243,7 +315,7 @@ static void
 test_no_rules(void)
 {
 	struct classify_input in = { "5.2.2", "552", "failed", NULL,
-	    "user unknown", NULL, NULL };
+	    "user unknown", NULL, NULL, false };
 	struct classify_result out;
 
 	classify(NULL, &in, &out);
@@ -258,6 +330,7 @@ main(void)
 	test_codes();
 	test_classify();
 	test_no_rules();
+	test_local_program();
 	test_shipped_phrases();
 	return done_testing();
 }
