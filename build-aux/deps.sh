@@ -1,13 +1,15 @@
 #!/bin/sh
 # deps.sh - install bounceguard's build and test dependencies.
 #
-# deps.sh [--if-missing] [--test]
+# deps.sh [--if-missing] [--test | --demo]
 #   Installs the Debian packages needed to build (and, with --test, to run
-#   the whole test suite) when running as root; otherwise prints the exact
-#   apt-get command. With --if-missing it does nothing when all are there.
+#   the whole test suite; with --demo, to run "make demo") when running as
+#   root; otherwise prints the exact apt-get command. With --if-missing it
+#   does nothing when all are there.
 
 build_pkgs="autoconf automake pkg-config make gcc libmilter-dev libgmime-3.0-dev libdb-dev db-util libpcre2-dev"
 test_pkgs="perl postfix miltertest swaks mandoc libmariadb3 libidn12 libspf2-2"
+demo_pkgs="postfix swaks iproute2"
 
 if_missing=0
 pkgs=$build_pkgs
@@ -15,6 +17,7 @@ for arg in "$@"; do
     case $arg in
     --if-missing) if_missing=1 ;;
     --test) pkgs="$build_pkgs $test_pkgs" ;;
+    --demo) pkgs="$build_pkgs $demo_pkgs" ;;
     *) echo "deps.sh: unknown argument: $arg" >&2; exit 2 ;;
     esac
 done
