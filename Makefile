@@ -7,6 +7,7 @@
 #   make                 build everything into build/
 #   make check           unit, golden and integration tests under prove
 #   make check SANITIZE=1  the same with ASan and UBSan (in build/san/)
+#   make demo            the whole bounce loop with private Postfix instances (root)
 #   make bench           the benchmarks; ends with one table of figures and targets
 #   make install PREFIX=/usr DESTDIR=/tmp/root
 #   make deps            install build and test dependencies (root)
@@ -106,10 +107,7 @@ bench: all
 	@BG_BUILD=$(CURDIR)/$(O) BG_SRC=$(CURDIR) sh bench/run
 
 demo: all
-	@if [ -f tests/demo.sh ]; then sh tests/demo.sh; else \
-	  echo "make demo: not available yet; README.md says what it will do."; \
-	  echo "Meanwhile: ./build/bounceguard parse FILE classifies a bounce."; \
-	fi
+	@BG_BUILD=$(CURDIR)/$(O) BG_SRC=$(CURDIR) sh tests/demo.sh
 
 deps:
 	@sh build-aux/deps.sh --test
