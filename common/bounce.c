@@ -371,8 +371,10 @@ static void
 bounce_complete(struct bounce_msg *m, struct bounce_rcpt *r)
 {
 	if (r->diagnostic == NULL && m->res->kind != BOUNCE_AUTOREPLY &&
-	    m->res->kind != BOUNCE_ARF)
+	    m->res->kind != BOUNCE_ARF) {
 		r->diagnostic = bounce_text_block(m, r->recipient);
+		r->own_words = m->res->kind == BOUNCE_DSN;
+	}
 	if (r->diagnostic != NULL && strlen(r->diagnostic) > BOUNCE_MAX_DIAG)
 		r->diagnostic[BOUNCE_MAX_DIAG] = '\0';
 	if (r->diagnostic != NULL)
@@ -390,7 +392,8 @@ bounce_classify(struct bounce_msg *m, struct bounce_rcpt *r,
     const char *body)
 {
 	struct classify_input in = { r->status, r->reply_code, r->action,
-	    r->command, r->diagnostic, m->subject, body, r->local_program };
+	    r->command, r->diagnostic, m->subject, body, r->local_program,
+	    r->own_words };
 	struct classify_result out;
 
 	if (m->res->kind == BOUNCE_ARF || m->res->kind == BOUNCE_AUTOREPLY) {

@@ -70,6 +70,7 @@ struct bounce_rcpt {
 	bool	 hard;
 	enum bounce_mode mode;
 	bool	 local_program;		/* x-unix diagnostic: a local program */
+	bool	 own_words;		/* DSN without a diagnostic: report text */
 };
 
 struct bounce_result {

@@ -14,8 +14,10 @@
  *	Two adjustments follow the rules: a recipient reported as
  *	delivered, relayed or expanded is "delivered", and an unknown-user
  *	answer given after DATA (not at RCPT TO) comes from the
- *	recipient's content filter, so it is "filtered"; one given to MAIL
- *	FROM is about the sender, so it is "rejected". A failure of a
+ *	recipient's content filter, so it is "filtered" (unless no remote
+ *	server answered at all: a DSN without a diagnostic whose own prose
+ *	says the address does not exist); one given to MAIL FROM is about
+ *	the sender, so it is "rejected". A failure of a
  *	local delivery program (x-unix diagnostic) that nothing explains
  *	is "mailererror"; another failure that carries a code but that
  *	nothing explains is "onhold".
@@ -199,7 +201,7 @@ classify_by_command(enum reason r, const struct classify_input *in)
 	if (in->command != NULL && strcmp(in->command, "MAIL") == 0 &&
 	    (r == REASON_USERUNKNOWN || r == REASON_HOSTUNKNOWN))
 		return REASON_REJECTED;
-	if (r != REASON_USERUNKNOWN)
+	if (r != REASON_USERUNKNOWN || (in->own_words && in->reply_code == NULL))
 		return r;
 	if (!addr_status && !classify_is_final(in) &&
 	    (in->status != NULL || in->reply_code != NULL) &&

@@ -14,6 +14,10 @@
  *	report, so a caller that did not look may check needs_command,
  *	set the command in the input and call classify_finish() again.
  *
+ *	A DSN that quotes no answer of a remote server (no
+ *	Diagnostic-Code; the diagnostic is the report's own prose) gives
+ *	its own verdict: an unknown user there is never a filter's.
+ *
  *	A failure of a local delivery program (a DSN whose diagnostic
  *	type is x-unix) that neither codes nor rules explain is
  *	"mailererror".
@@ -36,6 +40,7 @@ struct classify_input {
 	const char *subject;		/* the bounce's Subject: */
 	const char *body;		/* the human-readable NDR text */
 	bool	 local_program;		/* a local delivery program failed */
+	bool	 own_words;		/* a DSN quoting no remote answer */
 };
 
 struct classify_result {

@@ -120,7 +120,7 @@ test_classify(void)
 	for (size_t i = 0; i < BG_ARRAY_SIZE(classify_cases); i++) {
 		const struct classify_case *c = &classify_cases[i];
 		struct classify_input in = { c->status, c->reply, c->action,
-		    c->command, c->diag, NULL, NULL, false };
+		    c->command, c->diag, NULL, NULL, false, false };
 		struct classify_result out;
 		char	 rule[64] = "";
 
@@ -260,7 +260,7 @@ test_shipped_phrases(void)
 	for (size_t i = 0; rs != NULL && i < BG_ARRAY_SIZE(phrase_cases); i++) {
 		const struct phrase_case *c = &phrase_cases[i];
 		struct classify_input in = { c->status, c->reply, "failed",
-		    "RCPT", c->diag, NULL, NULL, false };
+		    "RCPT", c->diag, NULL, NULL, false, false };
 		struct classify_result out;
 
 		classify(rs, &in, &out);
@@ -270,7 +270,7 @@ test_shipped_phrases(void)
 	for (size_t i = 0; rs != NULL && i < BG_ARRAY_SIZE(body_cases); i++) {
 		const struct body_case *c = &body_cases[i];
 		struct classify_input in = { c->status, c->reply, "failed",
-		    "DATA", c->diag, NULL, c->body, false };
+		    "DATA", c->diag, NULL, c->body, false, false };
 		struct classify_result out;
 
 		classify(rs, &in, &out);
@@ -289,7 +289,7 @@ test_local_program(void)
 	struct ruleset *rs = rules_new(0);
 	struct buf err = BUF_INIT;
 	struct classify_input in = { "4.3.0", NULL, "failed", NULL,
-	    "temporary failure", NULL, NULL, true };
+	    "temporary failure", NULL, NULL, true, false };
 	struct classify_result out;
 
 	is_int(rules_add_text(rs, "t.rules", "mailboxfull /quota/\n", &err),
@@ -310,12 +310,43 @@ test_local_program(void)
 	buf_free(&err);
 }
 
+/* test_own_words - an unknown user in a DSN's own prose, with no
+   remote answer quoted, is not turned into a filter's verdict */
+static void
+test_own_words(void)
+{
+	struct ruleset *rs = rules_new(0);
+	struct buf err = BUF_INIT;
+	struct classify_input in = { "5.0.0", NULL, "failed", NULL,
+	    "We could not deliver your message: the address was not found.",
+	    NULL, NULL, false, true };
+	struct classify_result out;
+
+	is_int(rules_add_text(rs, "t.rules", "userunknown /address was not "
+	    "found/\n", &err), 0, "own words: rules load");
+	classify(rs, &in, &out);
+	is_str(reason_name(out.reason), "userunknown", "own words: the "
+	    "report's verdict");
+	ok(out.hard, "own words: hard");
+	in.own_words = false;
+	classify(rs, &in, &out);
+	is_str(reason_name(out.reason), "filtered", "a remote answer at an "
+	    "unknown stage: filtered");
+	in.own_words = true;
+	in.reply_code = "550";
+	classify(rs, &in, &out);
+	is_str(reason_name(out.reason), "filtered", "own words quoting a "
+	    "reply code: filtered");
+	rules_free(rs);
+	buf_free(&err);
+}
+
 /* test_no_rules - without a ruleset the codes decide */
 static void
 test_no_rules(void)
 {
 	struct classify_input in = { "5.2.2", "552", "failed", NULL,
-	    "user unknown", NULL, NULL, false };
+	    "user unknown", NULL, NULL, false, false };
 	struct classify_result out;
 
 	classify(NULL, &in, &out);
@@ -331,6 +362,7 @@ main(void)
 	test_classify();
 	test_no_rules();
 	test_local_program();
+	test_own_words();
 	test_shipped_phrases();
 	return done_testing();
 }
