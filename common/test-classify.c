@@ -225,6 +225,9 @@ static const struct phrase_case phrase_cases[] = {
 	{ "5.7.0", "554", "554 5.7.0 Header error", "filtered" },
 	{ "5.6.0", "550", "550 5.6.0 Header syntax not accepted",
 	    "contenterror" },
+	/* a provider's own code naming its RBL */
+	{ "5.1.0", "550", "550 5.1.0 <s@x.example> sender rejected, see the "
+	    "list of our reply codes. POL#XQRBL", "blocked" },
 	/* given up on after hours of retries */
 	{ NULL, NULL, "Delivery to the following recipients was aborted "
 	    "after 2.5 hour(s): a@b.example", "expired" },
