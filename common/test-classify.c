@@ -225,6 +225,29 @@ static const struct phrase_case phrase_cases[] = {
 	{ "5.7.0", "554", "554 5.7.0 Header error", "filtered" },
 	{ "5.6.0", "550", "550 5.6.0 Header syntax not accepted",
 	    "contenterror" },
+	/* mailboxes closed for inactivity or for a while */
+	{ "5.2.1", "550", "550 5.2.1 Mailbox blocked due to inactivity",
+	    "suspend" },
+	{ NULL, "550", "550 This address no longer accepts e-mail", "suspend" },
+	{ NULL, "450", "450 Account is temporarily unavailable", "suspend" },
+	/* no SPF or DKIM at all */
+	{ "5.7.26", "550", "550 5.7.26 Unauthenticated mail: senders must "
+	    "authenticate with SPF or DKIM", "authfailure" },
+	/* the sending IP refused */
+	{ NULL, "554", "554 Your address is listed on 2 DNSBLs", "blocked" },
+	{ "5.7.1", "550", "550 5.7.1 Mail is not accepted from your IP "
+	    "address", "blocked" },
+	/* attachments and content against the site's policy */
+	{ "5.7.1", "552", "552 5.7.1 Executable attachments are not allowed "
+	    "here", "policyviolation" },
+	{ NULL, "554", "554 Refused due to content restrictions",
+	    "policyviolation" },
+	/* given up after the retry period */
+	{ NULL, NULL, "Retry time not reached for any host after a long "
+	    "period of failures", "expired" },
+	/* a domain whose MX hosts do not exist */
+	{ NULL, NULL, "The MX records point to non-existent hosts",
+	    "hostunknown" },
 	/* a provider's own code naming its RBL */
 	{ "5.1.0", "550", "550 5.1.0 <s@x.example> sender rejected, see the "
 	    "list of our reply codes. POL#XQRBL", "blocked" },
