@@ -22,7 +22,7 @@ my $build = $ENV{BG_BUILD} // "$src/build";
 my $corpus = ($ENV{BG_CORPUS} // "$src/../shared/corpus") . "/sisimai";
 my %target = (recipient => 98, hard => 98, reason => 95, status => 98);
 # Reached on 2026-11-24; raise these as the parser improves.
-my %floor = (recipient => 98.3, hard => 94.8, reason => 90, status => 98);
+my %floor = (recipient => 98.3, hard => 95.3, reason => 90.9, status => 98);
 
 unless (-f "$corpus/expected.jsonl" && -d "$corpus/emails") {
 	print "1..0 # SKIP corpus not found at $corpus\n";
@@ -144,7 +144,9 @@ printf "# over the %d recipients found: hard %.1f%%, reason %.1f%%, " .
 printf "%s 9 - no output for non-bounces: %d/%d%s\n",
     $quiet == keys %nonbounce ? 'ok' : 'not ok', $quiet,
     scalar keys %nonbounce, $quiet == keys %nonbounce ? '' :
-    ' # TODO the labels skip three real reports (see the issue note)';
+    ' # TODO the labels skip three real reports: a failure notice ' .
+    '(452 4.3.1 at DATA), a DSN whose fields have a blank before the ' .
+    'colon, and a delay warning (other delay warnings are labelled expired)';
 if ($ENV{BG_VERBOSE}) {
 	print "# $_\n" for @miss;
 }
