@@ -9,6 +9,10 @@
 #   make check SANITIZE=1  the same with ASan and UBSan (in build/san/)
 #   make demo            the whole bounce loop with private Postfix instances (root)
 #   make bench           the benchmarks; ends with one table of figures and targets
+#   make fuzz            build the libFuzzer harnesses of fuzz/ with clang
+#                        (ASan + UBSan, into build/fuzz/) and run each for
+#                        FUZZ_SECONDS (default 60); FUZZ_SECONDS=3600 for
+#                        long runs. "make check" replays fuzz/regress/.
 #   make install PREFIX=/usr DESTDIR=/tmp/root
 #   make deps            install build and test dependencies (root)
 #   WERROR=1             turn warnings into errors (CI does)
@@ -39,11 +43,11 @@ ifeq ($(WERROR),1)
 WARN    += -Werror
 endif
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(SAN_FLAGS) -Icommon \
-	$(GMIME_CFLAGS) $(PCRE2_CFLAGS) \
+DEFS    = -std=gnu11 -D_GNU_SOURCE -Icommon $(GMIME_CFLAGS) $(PCRE2_CFLAGS) \
 	-DBG_VERSION='"$(VERSION)"' \
 	-DBG_SYSCONFDIR='"$(SYSCONFDIR)"' -DBG_STATEDIR='"$(STATEDIR)"' \
 	-DBG_RULESDIR='"$(DATADIR)/rules"'
+ALL_CFLAGS = $(DEFS) $(CFLAGS) $(WARN) $(SAN_FLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
 LIBS    = $(GMIME_LIBS) $(PCRE2_LIBS) $(DB_LIBS) -lpthread
 
@@ -61,10 +65,25 @@ PROGS      := $(foreach d,$(PROG_DIRS),$(O)/$(PROG_$(d)))
 BENCH_SRC  := $(wildcard bench/*.c)
 BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 
-.PHONY: all check bench install deps demo clean distclean test-deps
+# Fuzzing: each fuzz/fuzz_T.c is linked with replay.c into the ordinary
+# build (make check replays inputs through it) and with libFuzzer (clang,
+# ASan, UBSan) into build/fuzz/ for "make fuzz".
+FUZZ_TARGETS := bounce verp config rules lookup
+FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(O)/fuzz-replay/fuzz-%)
+FUZZ_MILTER  := lookup_proto runtime mstore reply
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FZ           := build/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
+                -fno-sanitize-recover=undefined
+FUZZ_CFLAGS   = $(DEFS) -O1 -g $(WARN) $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+                -Ifuzz -Imilter -DFUZZ_SRCDIR='"$(CURDIR)"'
+FUZZ_BIN     := $(FUZZ_TARGETS:%=$(FZ)/fuzz-%)
+
+.PHONY: all check bench fuzz install deps demo clean distclean test-deps
 .DELETE_ON_ERROR:
 
-all: $(PROGS) $(TEST_BIN) $(BENCH_BIN)
+all: $(PROGS) $(TEST_BIN) $(BENCH_BIN) $(FUZZ_REPLAY)
 
 config.mk: configure.ac config.mk.in
 	@sh build-aux/deps.sh --if-missing || true
@@ -92,6 +111,34 @@ $(O)/tests/%: common/%.c common/tap.h $(LIBBG)
 $(O)/bench/%: bench/%.c $(LIBBG)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBBG) $(LIBS) $(MILTER_LIBS)
+
+$(O)/fuzz-replay/fuzz-%: fuzz/fuzz_%.c fuzz/replay.c fuzz/fuzz_util.c fuzz/fuzz.h \
+    $(LIBBG) $(FUZZ_MILTER:%=$(O)/milter/%.o)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Ifuzz -Imilter -DFUZZ_SRCDIR='"$(CURDIR)"' \
+	  $(ALL_LDFLAGS) -o $@ $(filter %.c,$^) \
+	  $(if $(filter lookup,$*),$(FUZZ_MILTER:%=$(O)/milter/%.o)) $(LIBBG) $(LIBS)
+
+$(FZ)/obj/%.o: %.c $(wildcard common/*.h) fuzz/fuzz.h milter/milter.h config.mk
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FZ)/libbg.a: $(COMMON_SRC:%.c=$(FZ)/obj/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FZ)/fuzz-%: $(FZ)/obj/fuzz/fuzz_%.o $(FZ)/obj/fuzz/fuzz_util.o $(FZ)/libbg.a \
+    $(FUZZ_MILTER:%=$(FZ)/obj/milter/%.o)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $(filter-out %.a,$(filter \
+	  $(FZ)/obj/fuzz/%,$^)) $(if $(filter lookup,$*),$(FUZZ_MILTER:%=$(FZ)/obj/milter/%.o)) \
+	  $(FZ)/libbg.a $(LIBS)
+
+.SECONDARY: $(FUZZ_TARGETS:%=$(FZ)/obj/fuzz/fuzz_%.o) $(FZ)/obj/fuzz/fuzz_util.o \
+    $(FUZZ_MILTER:%=$(FZ)/obj/milter/%.o)
+
+# Build the harnesses, then run each for FUZZ_SECONDS (fuzz/run.sh).
+fuzz: $(FUZZ_BIN)
+	@sh fuzz/run.sh $(FZ) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 test-deps:
 	@sh build-aux/deps.sh --if-missing --test || \

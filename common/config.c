@@ -14,6 +14,9 @@
  *	lines whose first non-blank character is '#' are comments.
  *	Setting the same key twice is an error rather than "last wins":
  *	with bounce policy, a silently ignored line is worse than a refusal.
+ *
+ *	config_load_buffer() parses text already in memory exactly as
+ *	config_load() parses a file (the fuzzing harness uses it).
  * DIAGNOSTICS
  *	config_load() returns NULL and appends one line per problem to the
  *	error buffer: "FILE:LINE: KEY: what is wrong". Every problem in the
@@ -724,20 +727,15 @@ cfg_cross_check(struct cfg_parser *p)
 	cfg_check_policy_lists(p);
 }
 
-/* config_load - parse a file into a new configuration */
-struct config *
-config_load(const char *path, struct buf *err)
+/* cfg_parse_stream - parse an open stream; "name" is used in messages */
+static struct config *
+cfg_parse_stream(const char *name, FILE *fp, struct buf *err)
 {
 	struct cfg_parser p;
-	FILE	*fp;
 
 	memset(&p, 0, sizeof(p));
-	p.path = path;
+	p.path = name;
 	p.err = err;
-	if ((fp = fopen(path, "r")) == NULL) {
-		buf_printf(err, "%s: cannot open: %s\n", path, strerror(errno));
-		return NULL;
-	}
 	p.cfg = config_default();
 	cfg_read(&p, fp);
 	if (ferror(fp))
@@ -746,14 +744,43 @@ config_load(const char *path, struct buf *err)
 	if (p.errors == 0)
 		cfg_cross_check(&p);
 	if (p.errors > CFG_MAX_ERRORS)
-		buf_printf(err, "%s: %d more errors not shown\n", path,
+		buf_printf(err, "%s: %d more errors not shown\n", name,
 		    p.errors - CFG_MAX_ERRORS);
 	if (p.errors > 0) {
 		config_free(p.cfg);
 		return NULL;
 	}
-	p.cfg->path = xstrdup(path);
+	p.cfg->path = xstrdup(name);
 	return p.cfg;
+}
+
+/* config_load - parse a file into a new configuration */
+struct config *
+config_load(const char *path, struct buf *err)
+{
+	FILE	*fp;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		buf_printf(err, "%s: cannot open: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	return cfg_parse_stream(path, fp, err);
+}
+
+/* config_load_buffer - parse text in memory, named "name" in messages */
+struct config *
+config_load_buffer(const char *name, const char *data, size_t len,
+    struct buf *err)
+{
+	FILE	*fp;
+
+	/* fmemopen() refuses an empty buffer: give it one byte to read. */
+	if ((fp = len > 0 ? fmemopen((void *)(uintptr_t)data, len, "r") :
+	    fmemopen((void *)(uintptr_t)"\n", 1, "r")) == NULL) {
+		buf_printf(err, "%s: cannot read: %s\n", name, strerror(errno));
+		return NULL;
+	}
+	return cfg_parse_stream(name, fp, err);
 }
 
 /* config_key_count - the number of keys */

@@ -78,6 +78,8 @@ enum { CFG_ON_STORE_ERROR_ACCEPT, CFG_ON_STORE_ERROR_TEMPFAIL };
 
 struct config *config_default(void);
 struct config *config_load(const char *, struct buf *);
+struct config *config_load_buffer(const char *, const char *, size_t,
+	    struct buf *);
 void	config_free(struct config *);
 
 /* Key introspection, for "bounceguard check" and the documentation test. */
