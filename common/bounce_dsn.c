@@ -177,8 +177,9 @@ bounce_dsn_field(struct dsn_state *st, const char *line)
 	const char *v = strchr(line, ':');
 	struct dsn_block *b = &st->b;
 
-	if (v++ == NULL)
+	if (v == NULL)
 		return;
+	v++;
 	if (bounce_dsn_line_is(line, "Final-Recipient"))
 		bounce_dsn_addr_field(st, &b->final, v);
 	else if (bounce_dsn_line_is(line, "Original-Recipient"))
