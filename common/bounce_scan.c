@@ -31,7 +31,7 @@
 void
 bounce_scan_append(struct buf *b, const char *s, size_t n)
 {
-	const char *end = s + n;
+	const char *end = n > 0 ? s + n : s;	/* s may be NULL when n is 0 */
 
 	while (s < end) {
 		const char *cr = memchr(s, '\r', (size_t)(end - s));
