@@ -84,6 +84,7 @@ test_round_trip(void)
 		"a=b=c@example.org", "x-y-z@sub.example.co.uk",
 		"\"john doe\"@example.org", "\"we@ird\"@example.org",
 		"o'brien@example.ie", "{tag}|x@example.net",
+		"jane@b\xc3\xbc" "cher.example", "jane@[192.0.2.1]",
 	};
 	struct verp_keys *k = verp_keys_from_string("0123456789abcdef0123");
 	struct verp_codec c = codec(k);

@@ -240,11 +240,14 @@ verp_encode(const struct verp_codec *c, const char *rcpt, time_t now,
 	if (addr_normalize(rcpt, addr, sizeof(addr), 0, &why) < 0)
 		return VERP_BAD_ADDRESS;
 	at = strrchr(addr, '@');
-	if (addr_is_dot_atom(addr, (size_t)(at - addr))) {
-		buf_add(&body, addr, (size_t)(at - addr));
-		buf_printf(&body, "=%s", at + 1);
+	buf_add(&body, addr, (size_t)(at - addr));
+	buf_printf(&body, "=%s", at + 1);
+	/* Readable only when "local=domain" is itself a dot-atom: a UTF-8
+	   domain or a domain literal must not reach the VERP local part. */
+	if (addr_is_dot_atom(body.data, body.len))
 		rc = verp_compose(c, '-', addr, body.data, now, out, size);
-	} else {
+	else {
+		buf_reset(&body);
 		verp_b32_encode((const unsigned char *)addr, strlen(addr), &body);
 		rc = verp_compose(c, '.', addr, buf_cstr(&body), now, out, size);
 	}

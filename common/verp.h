@@ -8,8 +8,10 @@
  *	that they survive systems that change case:
  *
  *	PREFIX-SIG-DAY-LOCAL=DOMAIN@VERP_DOMAIN	one recipient, in clear
- *	PREFIX-SIG-DAY.BASE32@VERP_DOMAIN	one recipient whose local part
- *						is not a dot-atom ("john doe")
+ *	PREFIX-SIG-DAY.BASE32@VERP_DOMAIN	one recipient for which
+ *						"LOCAL=DOMAIN" is not a
+ *						dot-atom ("john doe", a UTF-8
+ *						domain, a domain literal)
  *	PREFIX-SIG-DAY_TOKEN@VERP_DOMAIN	a per-message token; its
  *						recipients are in the store
  *
