@@ -8,6 +8,8 @@
 #   the seeds and fuzz/regress/TARGET. A finding is written to
 #   BUILDDIR/crashes/TARGET/ and makes the exit status 1; the other
 #   targets still run. Prints one summary line per target.
+#   FUZZ_EXTRA_TARGET=DIR (e.g. FUZZ_EXTRA_bounce=~/bounces) adds a
+#   directory of your own inputs to the seeds; it is only read.
 set -u
 fz=$1 secs=$2
 shift 2
@@ -29,12 +31,13 @@ for t in "$@"; do
 	mkdir -p "$fz/corpus/$t" "$fz/crashes/$t"
 	regress=
 	[ -d "fuzz/regress/$t" ] && regress="fuzz/regress/$t"
+	eval "extra=\${FUZZ_EXTRA_$t:-}"
 	log="$fz/$t.log"
 	echo "fuzz: $t for ${secs}s (log: $log)"
 	"$fz/fuzz-$t" -max_total_time="$secs" -max_len="$(max_len "$t")" \
 	    -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
 	    -artifact_prefix="$fz/crashes/$t/" \
-	    "$fz/corpus/$t" "$fz/seeds/$t" $regress > "$log" 2>&1
+	    "$fz/corpus/$t" "$fz/seeds/$t" $regress $extra > "$log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
