@@ -120,6 +120,7 @@ bounce_rcpt_add(struct bounce_msg *m, const char *addr)
 
 	if (res->nrcpt >= m->p->max_recipients) {
 		res->truncated = true;
+		res->rcpt_dropped++;
 		return NULL;
 	}
 	res->rcpt = xrealloc(res->rcpt, (res->nrcpt + 1) * sizeof(*r));

@@ -79,6 +79,9 @@ struct bounce_result {
 	struct bounce_rcpt *rcpt;	/* owned array of nrcpt */
 	size_t	 nrcpt;
 	bool	 truncated;		/* a parse limit cut the message */
+	bool	 parts_limit;		/* stopped at max_parts */
+	bool	 depth_limit;		/* stopped at max_depth */
+	size_t	 rcpt_dropped;		/* recipients beyond max_recipients */
 	bool	 limit_hit;		/* a rule hit its match limit */
 };
 

@@ -237,7 +237,7 @@ bounce_dsn_parse(struct bounce_msg *m, const char *text)
 
 	memset(&st, 0, sizeof(st));
 	st.m = m;
-	while (*p != '\0' && !m->res->truncated) {
+	while (*p != '\0') {
 		char	*line = bounce_dsn_logical(&p);
 		char	*t = bg_trim(line);
 

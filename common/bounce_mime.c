@@ -297,6 +297,10 @@ bounce_mime_walk(struct bounce_msg *m, GMimeObject *obj, size_t depth)
 		return;
 	if (++m->nparts > m->p->max_parts || depth > m->p->max_depth) {
 		m->res->truncated = true;
+		if (m->nparts > m->p->max_parts)
+			m->res->parts_limit = true;
+		else
+			m->res->depth_limit = true;
 		return;
 	}
 	if (GMIME_IS_MULTIPART(obj)) {

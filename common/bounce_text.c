@@ -305,13 +305,17 @@ static size_t
 bounce_text_scan_pass(struct bounce_msg *m, const char *text,
     const char *end, const char *orig_from, bool strong)
 {
-	const char *p = text, *a;
+	const char *p = text, *a, *line = text;
 	size_t	 len, n = 0;
 
-	while (!m->res->truncated &&
-	    (a = bounce_scan_next_addr(p, end, &len)) != NULL) {
-		const char *line = bounce_text_line_start(text, a);
-		bool	 is_strong = bounce_text_is_strong(line, a);
+	while ((a = bounce_scan_next_addr(p, end, &len)) != NULL) {
+		/* The line's start, looking back no further than the last
+		   address: a long line of addresses stays linear. */
+		const char *nl = memrchr(p, '\n', (size_t)(a - p));
+		bool	 is_strong;
+
+		line = nl != NULL ? nl + 1 : line;
+		is_strong = bounce_text_is_strong(line, a);
 		char	*addr;
 
 		if (is_strong)
