@@ -156,7 +156,21 @@ bounce_result_free(struct bounce_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-/* bounce_normalize - a GLib copy with LF line endings, no mbox line */
+/* bounce_append_text - append bytes with each NUL made a space */
+static void
+bounce_append_text(GByteArray *ba, const char *data, size_t len)
+{
+	guint	 at = ba->len;
+
+	g_byte_array_append(ba, (const guint8 *)data, (guint)len);
+	for (guint8 *p = ba->data + at; (p = memchr(p, '\0',
+	    (size_t)(ba->data + ba->len - p))) != NULL; p++)
+		*p = ' ';
+}
+
+/* bounce_normalize - a GLib copy with LF line endings, no mbox line and
+   no NUL bytes (they would hide the rest of a line from the string
+   functions of the format modules) */
 static GByteArray *
 bounce_normalize(const char *data, size_t len)
 {
@@ -183,7 +197,7 @@ bounce_normalize(const char *data, size_t len)
 
 		if (cr == NULL)
 			cr = end;
-		g_byte_array_append(ba, (const guint8 *)data, (guint)(cr - data));
+		bounce_append_text(ba, data, (size_t)(cr - data));
 		if (cr < end && (cr + 1 == end || cr[1] != '\n'))
 			g_byte_array_append(ba, (const guint8 *)"\n", 1);
 		data = cr + 1;
