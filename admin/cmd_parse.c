@@ -18,7 +18,9 @@
  *	"rule" key names the file and line that decided each reason.
  * DIAGNOSTICS
  *	A message that is not a bounce prints nothing on stdout and one
- *	line on stderr saying why. A bad rule file prints every error with
+ *	line on stderr saying why; a message that reached a parse limit
+ *	(see parser_config_limits()) one more, naming the limit. A file
+ *	larger than max_message_size is not parsed and is an error. A bad rule file prints every error with
  *	its file and line and exits 1. The exit status is 0 when every
  *	file could be read, 1 otherwise, 2 on a usage error.
  *--*/
@@ -109,6 +111,7 @@ parse_message(struct parse_run *run, const char *file, long msgno,
     const char *data, size_t len)
 {
 	struct bounce_result res;
+	struct buf why = BUF_INIT;
 
 	if (bounce_parse(&run->bp, data, len, &res) < 0 ||
 	    res.kind == BOUNCE_NONE) {
@@ -124,8 +127,9 @@ parse_message(struct parse_run *run, const char *file, long msgno,
 		else
 			parse_out_row(run, file, msgno, &res.rcpt[i]);
 	}
-	if (res.limit_hit)
-		fprintf(stderr, "%s: warning: a rule hit its match limit\n", file);
+	if (parser_config_limits(&run->bp, &res, &why))
+		fprintf(stderr, "%s: warning: parse limit: %s\n", file, why.data);
+	buf_free(&why);
 	bounce_result_free(&res);
 }
 
@@ -175,8 +179,11 @@ parse_read(struct parse_run *run, const char *path, size_t *len)
 	    (long long)b.len <= run->max_size)
 		buf_add(&b, chunk, n);
 	if (ferror(fp) || (long long)b.len > run->max_size) {
-		fprintf(stderr, "%s: %s\n", path, ferror(fp) ? "read error" :
-		    "larger than max_message_size");
+		if (ferror(fp))
+			fprintf(stderr, "%s: read error\n", path);
+		else
+			fprintf(stderr, "%s: larger than max_message_size=%lld: "
+			    "not parsed\n", path, run->max_size);
 		if (!is_stdin)
 			fclose(fp);
 		buf_free(&b);

@@ -8,10 +8,13 @@
  *	bounce_parser_init() fills parser options with their defaults.
  *
  *	bounce_parse() normalises line endings (CRLF and bare CR become
- *	LF, so all three give identical results), drops an mbox "From "
- *	line, marks returned messages (message/rfc822) as opaque text so
- *	GMime does not build their trees (only their headers are read; a
- *	returned message that is itself a report is parsed then), builds
+ *	LF, so all three give identical results) and NUL bytes (spaces),
+ *	drops an mbox "From " line, cuts the message where it would make
+ *	GMime build more parts or header fields than the limits allow
+ *	(bounce_mime_limit()), marks returned messages (message/rfc822) as
+ *	opaque text so GMime does not build their trees (only their
+ *	headers are read; a returned message that is itself a report is
+ *	parsed then), builds
  *	the MIME tree with GMime, collects the decoded texts
  *	(bounce_mime.c), and hands them to the format modules in order:
  *	ARF complaint reports, RFC 3464 DSNs (also without the multipart
@@ -60,6 +63,7 @@ bounce_parser_init(struct bounce_parser *p)
 	p->max_parts = 500;
 	p->max_depth = 20;
 	p->max_recipients = 1000;
+	p->max_headers = 10000;
 }
 
 /* bounce_kind_name - a word for a kind of bounce */
@@ -203,6 +207,44 @@ bounce_normalize(const char *data, size_t len)
 		data = cr + 1;
 	}
 	return ba;
+}
+
+/* bounce_mime_limit - how much of a message GMime is given, so that
+   the objects it builds stay few whatever the message's size: all of it
+   up to its (max_parts * 2 + 2)th line that starts with "--", or up to
+   its max_headers'th header field. Every MIME part but the first
+   follows such a boundary line, so the first cut bounds the parts (and
+   the nesting); a bounce rarely has that many lines that begin with
+   "--", and its report comes before its returned message. Header
+   fields are counted from the top and after each "--" line up to the
+   next empty line, an overestimate that needs no MIME parsing. */
+size_t
+bounce_mime_limit(struct bounce_msg *m, const char *data, size_t len)
+{
+	const char *p = data, *end = data + len, *nl;
+	size_t	 dashes = 0, fields = 0, max = m->p->max_parts * 2 + 2;
+	bool	 head = true;
+
+	for (; p < end; p = nl != NULL ? nl + 1 : end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (end - p >= 2 && p[0] == '-' && p[1] == '-') {
+			head = true;
+			if (++dashes >= max) {
+				m->res->parts_limit = true;
+				break;
+			}
+		} else if (p[0] == '\n')
+			head = false;
+		else if (head && p[0] != ' ' && p[0] != '\t' &&
+		    ++fields >= m->p->max_headers) {
+			m->res->headers_limit = true;
+			break;
+		}
+	}
+	if (p >= end)
+		return len;
+	m->res->truncated = true;
+	return (size_t)(p - data);
 }
 
 /* bounce_retype - make returned messages opaque text for GMime: only
@@ -466,6 +508,8 @@ bounce_parse(const struct bounce_parser *p, const char *data, size_t len,
 	m.res = res;
 	bounce_init();
 	ba = bounce_normalize(data, len);
+	g_byte_array_set_size(ba, (guint)bounce_mime_limit(&m,
+	    (const char *)ba->data, ba->len));
 	bounce_retype((char *)ba->data, ba->len);
 	stream = g_mime_stream_mem_new_with_byte_array(ba);
 	parser = g_mime_parser_new_with_stream(stream);

@@ -81,6 +81,7 @@ struct bounce_result {
 	bool	 truncated;		/* a parse limit cut the message */
 	bool	 parts_limit;		/* stopped at max_parts */
 	bool	 depth_limit;		/* stopped at max_depth */
+	bool	 headers_limit;		/* stopped at max_headers */
 	size_t	 rcpt_dropped;		/* recipients beyond max_recipients */
 	bool	 limit_hit;		/* a rule hit its match limit */
 };
@@ -92,6 +93,7 @@ struct bounce_parser {
 	size_t	 max_parts;		/* MIME parts looked at */
 	size_t	 max_depth;		/* MIME nesting followed */
 	size_t	 max_recipients;	/* recipients reported */
+	size_t	 max_headers;		/* header fields read, all parts */
 	struct ruleset *rules;		/* NULL: codes alone classify */
 };
 

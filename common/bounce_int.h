@@ -95,6 +95,7 @@ void	bounce_scan_append(struct buf *, const char *, size_t);
 void	bounce_scan_html(struct buf *, const char *);
 
 /* bounce.c */
+size_t	bounce_mime_limit(struct bounce_msg *, const char *, size_t);
 struct bounce_rcpt *bounce_rcpt_add(struct bounce_msg *, const char *addr);
 struct bounce_rcpt *bounce_rcpt_find(struct bounce_msg *, const char *addr);
 bool	bounce_is_local_host(const struct bounce_parser *, const char *);

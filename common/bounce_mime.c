@@ -337,7 +337,7 @@ static void
 bounce_mime_nested(struct bounce_msg *m)
 {
 	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(m->orig.data,
-	    m->orig.len);
+	    bounce_mime_limit(m, m->orig.data, m->orig.len));
 	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
 	GMimeMessage *msg = g_mime_parser_construct_message(parser, NULL);
 

@@ -40,6 +40,7 @@ CFG_KEY(max_message_size, SIZE, "10M", 65536, 1LL << 30, NULL)
 CFG_KEY(parse_max_parts, INT, "500", 1, 100000, NULL)
 CFG_KEY(parse_max_depth, INT, "20", 1, 1000, NULL)
 CFG_KEY(parse_max_recipients, INT, "1000", 1, 1000000, NULL)
+CFG_KEY(parse_max_headers, INT, "10000", 100, 1000000, NULL)
 CFG_KEY(rule_match_limit, INT, "100000", 1000, 100000000, NULL)
 CFG_KEY(rule_depth_limit, INT, "5000", 100, 10000000, NULL)
 

@@ -36,5 +36,39 @@ parser_config_apply(struct bounce_parser *bp, const struct config *cfg,
 	bp->max_parts = (size_t)cfg->parse_max_parts;
 	bp->max_depth = (size_t)cfg->parse_max_depth;
 	bp->max_recipients = (size_t)cfg->parse_max_recipients;
+	bp->max_headers = (size_t)cfg->parse_max_headers;
 	bp->rules = rs;
+}
+
+/* parser_config_limit - one "key=N reached" clause */
+static void
+parser_config_limit(struct buf *out, const char *key, size_t value)
+{
+	buf_printf(out, "%s%s=%zu reached", out->len > 0 ? "; " : "", key,
+	    value);
+}
+
+/* parser_config_limits - the limits a parse reached; false when none */
+bool
+parser_config_limits(const struct bounce_parser *bp,
+    const struct bounce_result *res, struct buf *out)
+{
+	buf_reset(out);
+	if (res->parts_limit)
+		parser_config_limit(out, "parse_max_parts", bp->max_parts);
+	if (res->depth_limit)
+		parser_config_limit(out, "parse_max_depth", bp->max_depth);
+	if (res->headers_limit)
+		parser_config_limit(out, "parse_max_headers", bp->max_headers);
+	if (res->rcpt_dropped > 0) {
+		parser_config_limit(out, "parse_max_recipients",
+		    bp->max_recipients);
+		buf_printf(out, ", at least %zu more recipients ignored",
+		    res->rcpt_dropped);
+	}
+	if (res->limit_hit)
+		buf_printf(out, "%sa rule reached rule_match_limit or "
+		    "rule_depth_limit and did not match", out->len > 0 ? "; " :
+		    "");
+	return out->len > 0;
 }

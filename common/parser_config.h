@@ -11,6 +11,11 @@
  *	limits). The pipe, the admin tool and the milter all use these, so
  *	that "bounceguard parse" classifies exactly as the pipe does.
  *
+ *	parser_config_limits() says which limits a parse reached, by the
+ *	names of their configuration keys ("parse_max_parts=500 reached;
+ *	parse_max_recipients=1000 reached, 99000 recipients dropped"), for
+ *	the log line or warning that the pipe and the admin tool print.
+ *
  *	Ownership: the ruleset returned belongs to the caller (rules_free());
  *	the parser borrows the configuration's lists, so the configuration
  *	must outlive the parser.
@@ -21,6 +26,8 @@
 #ifndef BG_PARSER_CONFIG_H
 #define BG_PARSER_CONFIG_H
 
+#include <stdbool.h>
+
 #include "bounce.h"
 #include "config.h"
 #include "rules.h"
@@ -29,5 +36,7 @@ struct ruleset *parser_config_rules(const struct config *, unsigned,
 	    struct buf *);
 void	parser_config_apply(struct bounce_parser *, const struct config *,
 	    struct ruleset *);
+bool	parser_config_limits(const struct bounce_parser *,
+	    const struct bounce_result *, struct buf *);
 
 #endif

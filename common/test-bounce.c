@@ -387,6 +387,78 @@ test_hostile(void)
 	rules_free(rs);
 }
 
+/* A message built from a head, n copies of a repeated piece, a tail; the
+   piece is a format, given k and k + 1 for the kth copy. */
+struct limit_case {
+	const char *name;
+	const char *head, *piece, *tail;
+	int	 n;
+	size_t	 nrcpt;			/* recipients kept */
+	size_t	 dropped;		/* rcpt_dropped */
+	bool	 parts, depth, headers;	/* which limit flags are set */
+};
+
+#define LIMIT_RCPT "Final-Recipient: rfc822; r@example.org\n" \
+	"Action: failed\nStatus: 5.1.1\n\n--B--\n"
+
+static const struct limit_case limit_cases[] = {
+	{ "parts after the report", DSN_HEAD LIMIT_RCPT,
+	    "--B\nContent-Type: text/plain\n\nx\n", "--B--\n", 10000,
+	    1, 0, true, false, false },
+	{ "a million tiny parts before it", "From: a@example.com\n"
+	    "Content-Type: multipart/mixed; boundary=\"B\"\n\n", "--B\n\nx\n",
+	    "--B\n" LIMIT_RCPT, 1000000, 0, 0, true, false, false },
+	{ "nested 1000 deep", "From: a@example.com\nContent-Type: "
+	    "multipart/mixed; boundary=\"B0\"\n\n", "--B%d\nContent-Type: "
+	    "multipart/mixed; boundary=\"B%d\"\n\n", "", 1000, 0, 0, false,
+	    true, false },
+	{ "two million header fields", "From: a@example.com\n", "X: y\n",
+	    "\n" LIMIT_RCPT, 2000000, 0, 0, false, false, true },
+	{ "recipients beyond the limit", DSN_HEAD, "Final-Recipient: rfc822; "
+	    "u%d@example.org\nAction: failed\nStatus: 5.1.1\n\n", "--B--\n",
+	    1500, 1000, 500, false, false, false },
+};
+
+/* NUL bytes in the fields before a recipient must not hide it. */
+static const char limit_nul[] = DSN_HEAD "Reporting-MTA: dns; x\0y\n\n"
+	"Final-Recipient: rfc822; r@example.org\0\nAction: failed\n"
+	"Status: 5.1.1\n\n--B--\n";
+
+/* test_limit_cases - each hostile shape ends at its limit */
+static void
+test_limit_cases(void)
+{
+	struct bounce_parser bp;
+	struct bounce_result res;
+	struct buf msg = BUF_INIT;
+
+	bounce_parser_init(&bp);
+	for (size_t i = 0; i < BG_ARRAY_SIZE(limit_cases); i++) {
+		const struct limit_case *c = &limit_cases[i];
+
+		buf_reset(&msg);
+		buf_addstr(&msg, c->head);
+		for (int k = 0; k < c->n; k++)
+			buf_printf(&msg, c->piece, k, k + 1);
+		buf_addstr(&msg, c->tail);
+		(void)bounce_parse(&bp, msg.data, msg.len, &res);
+		is_int((long long)res.nrcpt, (long long)c->nrcpt, "%s: %zu "
+		    "recipients", c->name, c->nrcpt);
+		is_int((long long)res.rcpt_dropped, (long long)c->dropped,
+		    "%s: %zu dropped", c->name, c->dropped);
+		ok(res.parts_limit == c->parts && res.depth_limit == c->depth &&
+		    res.headers_limit == c->headers, "%s: limit flags", c->name);
+		bounce_result_free(&res);
+	}
+	buf_free(&msg);
+	(void)bounce_parse(&bp, limit_nul, sizeof(limit_nul) - 1, &res);
+	is_str(res.nrcpt == 1 ? res.rcpt[0].recipient : NULL, "r@example.org",
+	    "NUL bytes: the recipient after them is found");
+	is_str(res.nrcpt == 1 ? res.rcpt[0].reporting_mta : NULL, "x y",
+	    "NUL bytes: read as spaces");
+	bounce_result_free(&res);
+}
+
 struct scan_case {
 	const char *text;
 	const char *addr, *status, *reply, *command;
@@ -440,6 +512,7 @@ main(void)
 	test_parse();
 	test_limits();
 	test_hostile();
+	test_limit_cases();
 	test_charsets();
 	test_own_hostname();
 	test_scan();

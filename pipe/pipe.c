@@ -175,9 +175,14 @@ pipe_parse(struct pipe_run *run)
 	parser_config_apply(&bp, run->cfg, rs);
 	bounce_parse(&bp, run->msg.data, run->msg.len, &run->parsed);
 	rules_free(rs);
+	if (parser_config_limits(&bp, &run->parsed, &err))
+		log_warnx("%s: parse limit: %s", run->queue_id, err.data);
+	buf_free(&err);
 	if (run->parsed.kind != BOUNCE_NONE && run->parsed.nrcpt > 0)
 		return PIPE_NEXT;
-	return pipe_kept(run, "not-a-bounce");
+	return pipe_kept(run, run->parsed.parts_limit ||
+	    run->parsed.depth_limit || run->parsed.headers_limit ?
+	    "parse-limit" : "not-a-bounce");
 }
 
 /* pipe_open_store - the store, or exit 75 */
@@ -240,8 +245,11 @@ pipe_process(struct pipe_run *run)
 {
 	enum pipe_step st;
 
-	if (run->oversize)
+	if (run->oversize) {
+		log_warnx("%s: message larger than max_message_size=%lld: "
+		    "not parsed", run->queue_id, run->cfg->max_message_size);
 		return pipe_kept(run, "too-big");
+	}
 	if ((st = pipe_verify(run)) != PIPE_NEXT ||
 	    (st = pipe_parse(run)) != PIPE_NEXT)
 		return st;

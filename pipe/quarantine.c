@@ -64,21 +64,24 @@ quarantine_name(const struct pipe_run *run, const char *reason, char *out,
 			*p = '_';
 }
 
-/* quarantine_copy - the message, and the rest of stdin if oversize */
+/* quarantine_copy - the message, and the rest of stdin if oversize; the
+   bytes written are added to *size */
 static int
-quarantine_copy(int fd, const struct pipe_run *run)
+quarantine_copy(int fd, const struct pipe_run *run, long long *size)
 {
 	char	 chunk[65536];
 	ssize_t	 n;
 
 	if (write(fd, run->msg.data, run->msg.len) != (ssize_t)run->msg.len)
 		return -1;
+	*size = (long long)run->msg.len;
 	while (run->oversize && (n = read(STDIN_FILENO, chunk,
 	    sizeof(chunk))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 || write(fd, chunk, (size_t)n) != n)
 			return -1;
+		*size += n;
 	}
 	return fsync(fd);
 }
@@ -103,6 +106,7 @@ pipe_quarantine(struct pipe_run *run, const char *reason)
 {
 	const char *dir = run->cfg->quarantine_dir;
 	char	 name[512], tmp[4096], new[4096], newdir[4096];
+	long long size = 0;
 	int	 fd;
 
 	quarantine_name(run, reason, name, sizeof(name));
@@ -119,7 +123,7 @@ pipe_quarantine(struct pipe_run *run, const char *reason)
 		log_warn("%s: cannot quarantine in %s", run->queue_id, dir);
 		return -1;
 	}
-	if (quarantine_copy(fd, run) < 0) {
+	if (quarantine_copy(fd, run, &size) < 0) {
 		close(fd);
 		fd = -1;
 	}
@@ -130,7 +134,7 @@ pipe_quarantine(struct pipe_run *run, const char *reason)
 		unlink(tmp);
 		return -1;
 	}
-	log_info("%s: quarantine reason=%s recipient=<%s> file=%s",
-	    run->queue_id, reason, run->recipient, new);
+	log_info("%s: quarantine reason=%s recipient=<%s> file=%s size=%lld",
+	    run->queue_id, reason, run->recipient, new, size);
 	return 0;
 }
