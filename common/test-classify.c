@@ -248,6 +248,32 @@ static const struct phrase_case phrase_cases[] = {
 	/* a domain whose MX hosts do not exist */
 	{ NULL, NULL, "The MX records point to non-existent hosts",
 	    "hostunknown" },
+	/* the recipient's own choice, not a bad address */
+	{ NULL, "550", "550 The recipient does not accept mail from this "
+	    "sender", "filtered" },
+	{ NULL, "550", "550 This mailbox only accepts messages from approved "
+	    "senders", "filtered" },
+	{ NULL, "550", "550 Rejected: the user has blocked your address",
+	    "filtered" },
+	{ "5.1.10", "556", "556 5.1.10 Domain does not accept mail",
+	    "notaccept" },
+	/* a sending limit is not a full mailbox */
+	{ "5.7.1", "550", "550 5.7.1 Daily sending quota exceeded for this "
+	    "account", "speeding" },
+	{ "5.2.2", "552", "552 5.2.2 Quota exceeded", "mailboxfull" },
+	/* qmail's and others' wording of the session */
+	{ NULL, NULL, "Connected to 192.0.2.7 but sender was rejected.",
+	    "rejected" },
+	{ NULL, NULL, "Connected to 192.0.2.7 but connection died.",
+	    "networkerror" },
+	{ NULL, NULL, "This message is looping: seen here before.",
+	    "networkerror" },
+	{ NULL, "550", "550 5.7.1 Client blocked: unregistered sending "
+	    "domain", "blocked" },
+	{ NULL, NULL, "The message has lines too long for this transport",
+	    "contenterror" },
+	{ "5.7.1", "550", "550 5.7.1 Our organisation does not allow external "
+	    "forwarding", "policyviolation" },
 	/* a provider's own code naming its RBL */
 	{ "5.1.0", "550", "550 5.1.0 <s@x.example> sender rejected, see the "
 	    "list of our reply codes. POL#XQRBL", "blocked" },
