@@ -274,6 +274,16 @@ static const struct phrase_case phrase_cases[] = {
 	    "contenterror" },
 	{ "5.7.1", "550", "550 5.7.1 Our organisation does not allow external "
 	    "forwarding", "policyviolation" },
+	/* more ways of saying the address is unknown, or the sender */
+	{ NULL, "550", "550 The mailbox you named was not found", "userunknown" },
+	{ NULL, "550", "550 Recipient invalid", "userunknown" },
+	{ NULL, "550", "550 Sender address is not found", "rejected" },
+	{ NULL, "554", "554 Unable to route: no mail host for the domain",
+	    "hostunknown" },
+	{ NULL, "550", "550 Scored too high by the Bayesian classifier",
+	    "spamdetected" },
+	{ NULL, "554", "554 Refused: message not RFC-compliant",
+	    "notcompliantrfc" },
 	/* a provider's own code naming its RBL */
 	{ "5.1.0", "550", "550 5.1.0 <s@x.example> sender rejected, see the "
 	    "list of our reply codes. POL#XQRBL", "blocked" },
