@@ -8,6 +8,8 @@
  *	    [-A LOGIN] [-q QUEUEID] [-T SECONDS] -f SENDER [-r RCPT]...
  *	milter_client -s SOCKET -n MESSAGES [-p CONNECTIONS] -f SENDER
  *	    -R FORMAT [-u RANGE] [...]
+ *	milter_client -s SOCKET -X CONNECTIONS [-p THREADS] [-S SEED]
+ *	    -f SENDER -R FORMAT [-u RANGE] [...]
  *
  *	Speaks the Sendmail milter protocol (version 6) over unix:/PATH or
  *	inet:PORT@ADDR: option negotiation, CONNECT with the {daemon_name}
@@ -16,9 +18,11 @@
  *	waiting for no reply where it asked for none, as Postfix does.
  *
  *	With one message (the default) it prints what the milter answered,
- *	one line per event, so that tests can compare them:
+ *	one line per event, so that tests can compare them (no line for a
+ *	step the milter asked not to answer, such as MAIL with
+ *	SMFIP_NR_MAIL; a message it accepts at the first RCPT then ends
+ *	there with "rcpt <ADDR> accept"):
  *
- *	    mail continue
  *	    rcpt <jane@example.org> reject 550 5.1.1 <jane@...>: ...
  *	    eom chgfrom <b-...@bounces.example.com>
  *	    eom addheader X-Bounceguard-Sender <news@example.com>
@@ -33,6 +37,18 @@
  *	each with one milter connection, send MESSAGES single-recipient
  *	messages in all, the recipient made from FORMAT with a random number
  *	below RANGE (default 1000000) in place of %u; it prints the rate.
+ *
+ *	With -X it is a chaos client for leak and robustness tests: THREADS
+ *	threads (default 4) open CONNECTIONS milter connections in all, one
+ *	after the other, each with zero to three messages of one to three
+ *	recipients made as with -n. At random, a message ends normally
+ *	(end of message: a stamp, or a token for several recipients), is
+ *	aborted (SMFIC_ABORT) after MAIL or some RCPT and followed by the
+ *	next one, ends the connection with QUIT mid-message, or the
+ *	connection is dropped without QUIT: before negotiation, after
+ *	CONNECT, after MAIL or some RCPT, in the middle of a packet, or
+ *	after end of message without reading the reply. -S seeds the random
+ *	choices (default: the time). It prints what it did, one line.
  * DIAGNOSTICS
  *	Exit status 0, or 1 when the milter could not be reached or broke
  *	the protocol (the line says what happened).
@@ -41,6 +57,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -74,6 +91,8 @@ struct mc_opts {
 	const char *format;
 	unsigned long range;
 	int	 timeout;
+	long	 chaos;			/* -X: connections */
+	unsigned seed;
 };
 
 struct mc_conn {
@@ -82,6 +101,7 @@ struct mc_conn {
 	bool	 quiet;			/* load generator: print nothing */
 	unsigned seed;
 	long	 stamped, refused, accepted;
+	long	 messages, tokens, aborts, quits, drops;	/* -X */
 };
 
 struct mc_packet {
@@ -422,6 +442,11 @@ mc_message(struct mc_conn *c, const char *const *rcpts, int n)
 		len = strlen(buf) + 1;
 		mc_macro(c, SMFIC_RCPT, "i", opt.qid, NULL, NULL);
 		rc = mc_step(c, step, SMFIC_RCPT, buf, len, SMFIP_NR_RCPT);
+		if (rc == SMFIR_ACCEPT) {	/* after MAIL without reply */
+			c->accepted++;
+			mc_send(c, SMFIC_ABORT, NULL, 0);
+			return;
+		}
 		if (rc == SMFIR_CONTINUE)
 			ok++;
 		else
@@ -504,6 +529,209 @@ mc_load(void)
 	return 0;
 }
 
+/* mc_rand - a random number below n, from the connection's seed */
+static unsigned
+mc_rand(struct mc_conn *c, unsigned n)
+{
+	return (unsigned)rand_r(&c->seed) % n;
+}
+
+/* mc_drop - close the socket without QUIT */
+static void
+mc_drop(struct mc_conn *c)
+{
+	close(c->fd);
+	c->fd = -1;
+	c->drops++;
+}
+
+/* mc_chaos_partial - drop in the middle of a packet */
+static void
+mc_chaos_partial(struct mc_conn *c)
+{
+	static const char part[] = { 0, 0, 0, 40, SMFIC_RCPT, '<', 'x' };
+
+	mc_write_all(c->fd, part, sizeof(part));
+	mc_drop(c);
+}
+
+/* mc_chaos_rcpts - RCPT for n random recipients; stop early at "at" */
+static int
+mc_chaos_rcpts(struct mc_conn *c, int n, int at)
+{
+	char	 rcpt[512], buf[520];
+	int	 ok = 0;
+
+	for (int i = 0; i < n && i < at; i++) {
+		unsigned long k = (unsigned long)rand_r(&c->seed) *
+		    ((unsigned long)RAND_MAX + 1) +
+		    (unsigned long)rand_r(&c->seed);
+
+		snprintf(rcpt, sizeof(rcpt), opt.format,
+		    (unsigned)(k % opt.range));
+		mc_bracket(rcpt, buf, sizeof(buf));
+		mc_macro(c, SMFIC_RCPT, "i", opt.qid, NULL, NULL);
+		switch (mc_step(c, "rcpt", SMFIC_RCPT, buf, strlen(buf) + 1,
+		    SMFIP_NR_RCPT)) {
+		case SMFIR_CONTINUE: ok++; break;
+		case SMFIR_ACCEPT: c->accepted++; break;
+		default: c->refused++; break;
+		}
+	}
+	return ok;
+}
+
+enum mc_fate { MC_COMPLETE, MC_ABORT, MC_QUIT, MC_DROP };
+
+/* mc_chaos_fate - how a message ends: about half complete */
+static enum mc_fate
+mc_chaos_fate(struct mc_conn *c)
+{
+	unsigned r = mc_rand(c, 100);
+
+	return r < 50 ? MC_COMPLETE : r < 70 ? MC_ABORT : r < 80 ? MC_QUIT :
+	    MC_DROP;
+}
+
+/* mc_chaos_message - one message with a random fate; false: conn ended */
+static bool
+mc_chaos_message(struct mc_conn *c)
+{
+	int	 n = 1 + (int)mc_rand(c, 3), ok, at;
+	enum mc_fate fate = mc_chaos_fate(c);
+	char	 buf[600];
+	long	 before;
+
+	c->messages++;
+	at = fate == MC_COMPLETE ? n : (int)mc_rand(c, (unsigned)n + 1);
+	mc_bracket(opt.sender, buf, sizeof(buf));
+	mc_macro(c, SMFIC_MAIL, "i", opt.qid, "{auth_authen}", opt.auth);
+	if (mc_step(c, "mail", SMFIC_MAIL, buf, strlen(buf) + 1,
+	    SMFIP_NR_MAIL) != SMFIR_CONTINUE) {
+		c->accepted++;
+		return true;
+	}
+	ok = mc_chaos_rcpts(c, n, at);
+	switch (fate) {
+	case MC_ABORT:
+		c->aborts++;
+		mc_send(c, SMFIC_ABORT, NULL, 0);
+		return true;
+	case MC_QUIT:
+		c->quits++;
+		mc_send(c, SMFIC_QUIT, NULL, 0);
+		return false;
+	case MC_DROP:
+		if (at == n && mc_rand(c, 2) && ok > 0) {
+			mc_macro(c, SMFIC_BODYEOB, "i", opt.qid, NULL, NULL);
+			mc_send(c, SMFIC_BODYEOB, NULL, 0);	/* unread */
+			mc_drop(c);
+		} else if (mc_rand(c, 2))
+			mc_chaos_partial(c);
+		else
+			mc_drop(c);
+		return false;
+	case MC_COMPLETE:
+		break;
+	}
+	if (ok == 0) {
+		mc_send(c, SMFIC_ABORT, NULL, 0);
+		return true;
+	}
+	before = c->stamped;
+	mc_content(c);
+	if (c->stamped > before && ok > 1)
+		c->tokens++;
+	return true;
+}
+
+/* mc_chaos_conn - one connection of the chaos client */
+static void
+mc_chaos_conn(struct mc_conn *c)
+{
+	int	 nmsg = (int)mc_rand(c, 4);
+
+	if (mc_rand(c, 20) == 0) {		/* before negotiation */
+		c->fd = mc_dial(opt.socket);
+		mc_drop(c);
+		return;
+	}
+	mc_session(c);
+	if (mc_rand(c, 20) == 0) {		/* after CONNECT */
+		mc_drop(c);
+		return;
+	}
+	for (int i = 0; i < nmsg; i++)
+		if (!mc_chaos_message(c)) {
+			if (c->fd >= 0)
+				close(c->fd);
+			return;
+		}
+	mc_send(c, SMFIC_QUIT, NULL, 0);
+	close(c->fd);
+}
+
+static pthread_mutex_t mc_chaos_mtx = PTHREAD_MUTEX_INITIALIZER;
+static long mc_chaos_left;
+
+/* mc_chaos_main - one thread of the chaos client */
+static void *
+mc_chaos_main(void *arg)
+{
+	struct mc_worker *w = arg;
+	bool	 more;
+
+	w->c.quiet = true;
+	for (;;) {
+		pthread_mutex_lock(&mc_chaos_mtx);
+		if ((more = mc_chaos_left > 0))
+			mc_chaos_left--;
+		pthread_mutex_unlock(&mc_chaos_mtx);
+		if (!more)
+			break;
+		w->n++;
+		mc_chaos_conn(&w->c);
+	}
+	return NULL;
+}
+
+/* mc_chaos - the chaos client */
+static int
+mc_chaos(void)
+{
+	struct mc_worker *w = calloc((size_t)opt.conns, sizeof(*w));
+	struct mc_conn t = { .fd = -1 };
+	long	 conns = 0;
+
+	if (w == NULL)
+		mc_die("out of memory");
+	signal(SIGPIPE, SIG_IGN);	/* a write the milter refused: say so */
+	mc_chaos_left = opt.chaos;
+	for (int i = 0; i < opt.conns; i++) {
+		w[i].c.seed = opt.seed + (unsigned)i * 7919;
+		if (pthread_create(&w[i].t, NULL, mc_chaos_main, &w[i]) != 0)
+			mc_die("pthread_create failed");
+	}
+	for (int i = 0; i < opt.conns; i++) {
+		pthread_join(w[i].t, NULL);
+		conns += w[i].n;
+		t.messages += w[i].c.messages;
+		t.stamped += w[i].c.stamped;
+		t.tokens += w[i].c.tokens;
+		t.refused += w[i].c.refused;
+		t.aborts += w[i].c.aborts;
+		t.quits += w[i].c.quits;
+		t.drops += w[i].c.drops;
+		t.accepted += w[i].c.accepted;
+	}
+	printf("chaos: connections=%ld messages=%ld stamped=%ld tokens=%ld "
+	    "refused=%ld aborts=%ld quits=%ld drops=%ld passed=%ld\n", conns,
+	    t.messages, t.stamped, t.tokens, t.refused, t.aborts, t.quits,
+	    t.drops, t.accepted);
+	free(w);
+	return 0;
+}
+
 /* mc_usage - the synopsis */
 static void __attribute__((noreturn))
 mc_usage(void)
@@ -511,7 +739,9 @@ mc_usage(void)
 	fprintf(stderr, "usage: milter_client -s SOCKET [-C ADDR] [-H NAME] "
 	    "[-L] [-D DAEMON] [-A LOGIN] [-q QID] [-T SEC] -f SENDER "
 	    "[-r RCPT]...\n       milter_client -s SOCKET -n MESSAGES "
-	    "[-p CONNECTIONS] -f SENDER -R FORMAT [-u RANGE]\n");
+	    "[-p CONNECTIONS] -f SENDER -R FORMAT [-u RANGE]\n"
+	    "       milter_client -s SOCKET -X CONNECTIONS [-p THREADS] "
+	    "[-S SEED] -f SENDER -R FORMAT [-u RANGE]\n");
 	exit(2);
 }
 
@@ -521,7 +751,7 @@ main(int argc, char **argv)
 	struct mc_conn c = { .fd = -1 };
 	int	 ch;
 
-	while ((ch = getopt(argc, argv, "A:C:D:f:H:Ln:p:q:r:R:s:T:u:")) != -1) {
+	while ((ch = getopt(argc, argv, "A:C:D:f:H:Ln:p:q:r:R:s:S:T:u:X:")) != -1) {
 		switch (ch) {
 		case 'A': opt.auth = optarg; break;
 		case 'C': opt.client_addr = optarg; break;
@@ -539,14 +769,22 @@ main(int argc, char **argv)
 			break;
 		case 'R': opt.format = optarg; break;
 		case 's': opt.socket = optarg; break;
+		case 'S': opt.seed = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'T': opt.timeout = atoi(optarg); break;
 		case 'u': opt.range = strtoul(optarg, NULL, 10); break;
+		case 'X': opt.chaos = atol(optarg); break;
 		default: mc_usage();
 		}
 	}
 	if (opt.socket == NULL || opt.sender == NULL || opt.conns < 1 ||
-	    opt.range == 0 || (opt.messages > 0 && opt.format == NULL))
+	    opt.range == 0 || ((opt.messages > 0 || opt.chaos > 0) &&
+	    opt.format == NULL))
 		mc_usage();
+	if (opt.chaos > 0) {
+		if (opt.seed == 0)
+			opt.seed = (unsigned)time(NULL);
+		return mc_chaos();
+	}
 	if (opt.messages > 0)
 		return mc_load();
 	mc_session(&c);

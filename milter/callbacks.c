@@ -13,8 +13,11 @@
  *
  *	MAIL FROM decides whether the message is outbound; inbound mail,
  *	the null sender and senders that are already one of our VERP
- *	addresses get SMFIS_ACCEPT, so the MTA does not call us again for
- *	that message. RCPT TO looks each recipient up in the store and
+ *	addresses are accepted, so the MTA does not call us again for
+ *	that message. When the MTA offers it (Postfix does), MAIL FROM is
+ *	negotiated without a reply (SMFIP_NR_MAIL), which spares the MTA a
+ *	round trip per message: such mail is then accepted at its first
+ *	RCPT TO instead. RCPT TO looks each recipient up in the store and
  *	refuses a suppressed one with reject_reply (mode = monitor logs and
  *	accepts). End of message changes the envelope sender to the signed
  *	VERP address of the single recipient, or to a per-message token
@@ -48,6 +51,7 @@ struct mctx {
 	bool	 have_addr;
 	bool	 local;
 	bool	 noreply_connect;	/* SMFIP_NR_CONN was negotiated */
+	bool	 noreply_mail;		/* SMFIP_NR_MAIL was negotiated */
 	char	 daemon[MCTX_DAEMON_MAX];
 	char	 qid[STORE_QID_MAX];
 	struct mrt *rt;			/* set while in an outbound message */
@@ -110,7 +114,8 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
 	unsigned long skip = SMFIP_NOHELO | SMFIP_NOHDRS | SMFIP_NOEOH |
-	    SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NR_CONN;
+	    SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NR_CONN |
+	    SMFIP_NR_MAIL;
 	struct mctx *m = smfi_getpriv(ctx);
 
 	(void)f2;
@@ -123,9 +128,11 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf0 = f0 & (SMFIF_CHGFROM | SMFIF_ADDHDRS | SMFIF_SETSYMLIST);
 	*pf1 = f1 & skip;
 	if (m == NULL)
-		*pf1 &= ~SMFIP_NR_CONN;
-	else
+		*pf1 &= ~(SMFIP_NR_CONN | SMFIP_NR_MAIL);
+	else {
 		m->noreply_connect = (*pf1 & SMFIP_NR_CONN) != 0;
+		m->noreply_mail = (*pf1 & SMFIP_NR_MAIL) != 0;
+	}
 	*pf2 = *pf3 = 0;
 	/* Few macros, all at MAIL and end of message: every macro packet
 	   costs the MTA and libmilter a round of work. */
@@ -194,30 +201,40 @@ cb_outbound(SMFICTX *ctx, struct mctx *m, const struct mrt *rt)
 	return outbound_reason(rt->cfg, &f);
 }
 
-/* cb_envfrom - MAIL FROM: decide whether to look at this message */
+/* cb_envfrom_watch - MAIL FROM: is this a message to watch? */
+static bool
+cb_envfrom_watch(SMFICTX *ctx, struct mctx *m, char **argv)
+{
+	const char *why;
+	struct mrt *rt;
+
+	mctx_reset(m);
+	(void)mctx_qid(ctx, m);
+	if (argv == NULL || argv[0] == NULL || addr_normalize(argv[0],
+	    m->sender, sizeof(m->sender), 0, &why) < 0)
+		return false;	/* the null sender, or no address */
+	if ((rt = rt_acquire()) == NULL)
+		return false;
+	if (verp_is_ours(&rt->codec, m->sender) ||
+	    (m->why = cb_outbound(ctx, m, rt)) == NULL) {
+		rt_release(rt);
+		return false;
+	}
+	m->rt = rt;
+	return true;
+}
+
+/* cb_envfrom - MAIL FROM: accept what we do not watch (at RCPT if no reply) */
 static sfsistat
 cb_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct mctx *m = smfi_getpriv(ctx);
-	const char *why;
-	struct mrt *rt;
 
-	if (m == NULL || argv == NULL || argv[0] == NULL)
+	if (m == NULL)
 		return SMFIS_ACCEPT;
-	mctx_reset(m);
-	(void)mctx_qid(ctx, m);
-	if (addr_normalize(argv[0], m->sender, sizeof(m->sender), 0,
-	    &why) < 0)
-		return SMFIS_ACCEPT;	/* the null sender, or no address */
-	if ((rt = rt_acquire()) == NULL)
+	if (!cb_envfrom_watch(ctx, m, argv) && !m->noreply_mail)
 		return SMFIS_ACCEPT;
-	if (verp_is_ours(&rt->codec, m->sender) ||
-	    (m->why = cb_outbound(ctx, m, rt)) == NULL) {
-		rt_release(rt);
-		return SMFIS_ACCEPT;
-	}
-	m->rt = rt;
-	return SMFIS_CONTINUE;
+	return m->noreply_mail ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 /* cb_store_error - follow on_store_error for one recipient */
@@ -274,8 +291,10 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	const char *qid, *why;
 	int	 rc;
 
-	if (m == NULL || m->rt == NULL || argv == NULL || argv[0] == NULL)
+	if (m == NULL || argv == NULL || argv[0] == NULL)
 		return SMFIS_CONTINUE;
+	if (m->rt == NULL)		/* not watched: see cb_envfrom() */
+		return SMFIS_ACCEPT;
 	qid = mctx_qid(ctx, m);
 	if (addr_normalize(argv[0], addr, sizeof(addr), 0, &why) < 0) {
 		reply_sanitize(argv[0], addr, sizeof(addr));

@@ -3,8 +3,9 @@
 # instance (its own configuration, queue and data directories, loopback
 # ports) that relays everything to smtp-sink: mail sent over SMTP leaves
 # with the signed VERP envelope sender, RCPT TO a suppressed address is
-# refused during the SMTP session, several recipients get a token, and
-# mail submitted with sendmail(1) (non_smtpd_milters) is stamped too.
+# refused during the SMTP session, several recipients get a token, mail
+# submitted with sendmail(1) (non_smtpd_milters) is stamped too, and a
+# bounce (null sender) passes untouched.
 . "$BG_SRC/tests/lib/milter-env.sh"
 for p in postfix smtp-source smtp-sink sendmail; do
 	command -v $p > /dev/null 2>&1 || [ -x /usr/sbin/$p ] ||
@@ -84,6 +85,15 @@ f=$(ls -t "$T/sink"/* | head -1)
 ok $($SEED decode "$(mail_from "$f")" | grep -qx 'valid carl@example.net'; echo $?) \
     "mail submitted with sendmail(1) is stamped (non_smtpd_milters, local submission)"
 
+# A bounce (the null sender) to a suppressed address: the milter accepts
+# the message at its first RCPT (MAIL has no reply), untouched.
+smtp-source -m 1 -f "" -t jane@example.org "127.0.0.1:$port" > "$T/src" 2>&1
+sink_wait 4
+f=$(ls -t "$T/sink"/* | head -1)
+ok $(grep -q '^X-Mail-Args: <>$' "$f" && grep -q 'jane@example.org' "$f" &&
+    ! grep -qi '^X-Bounceguard-Sender' "$f"; echo $?) \
+    "a bounce to a suppressed address passes through Postfix untouched"
+
 # The lookup socket as a Postfix socketmap table, without the milter.
 postconf -c "$T/pf/etc" -e "smtpd_milters =" "non_smtpd_milters =" \
     "smtpd_recipient_restrictions = check_recipient_access socketmap:unix:$T/run/lookup.sock:suppressed, permit_mynetworks, reject"
@@ -91,13 +101,13 @@ postfix -c "$T/pf/etc" reload > /dev/null 2>&1
 sleep 1
 smtp-source -m 1 -f news@example.com -t jane@example.org "127.0.0.1:$port" > "$T/src" 2>&1
 smtp-source -m 1 -f news@example.com -t dora@example.org "127.0.0.1:$port" > "$T/src" 2>&1
-sink_wait 4
+sink_wait 5
 log_wait 'reject: RCPT from .*<jane@example.org>: .*suppressed by bounceguard' "$T/pf/maillog"
 check "socketmap table: the suppressed recipient refused with reject_reply" grep -q \
     'reject: RCPT from .*550 5.1.1 <jane@example.org>: .*recipient suppressed by bounceguard (userunknown since' \
     "$T/pf/maillog"
 ok $(grep -q 'dora@example.org' "$(ls -t "$T/sink"/* | head -1)" &&
-    [ "$(ls "$T/sink" | wc -l)" = 4 ]; echo $?) "socketmap table: another recipient passes"
+    [ "$(ls "$T/sink" | wc -l)" = 5 ]; echo $?) "socketmap table: another recipient passes"
 
 pf_stop_all
 stop_milter

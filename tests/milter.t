@@ -66,17 +66,22 @@ done
 mc -C 192.0.2.7 -f list@corp.example -r bob@example.org > "$T/o"
 ok $([ -n "$(verp_of "$T/o")" ]; echo $?) "outbound by sender domain: stamped"
 
-# Inbound, null sender, our own VERP: untouched.
+# Inbound, null sender, our own VERP: untouched. The milter asks for no
+# reply to MAIL (SMFIP_NR_MAIL), so it accepts such a message at its
+# first RCPT; an MTA that cannot skip the reply sees it at MAIL.
+passed() {
+	grep -q '^\(mail\|rcpt <[^>]*>\) accept$' "$1"
+}
 mc -C 192.0.2.7 -f news@example.com -r jane@example.org > "$T/o"
-ok $(grep -qx 'mail accept' "$T/o" && ! grep -q chgfrom "$T/o"; echo $?) \
+ok $(passed "$T/o" && ! grep -q 'chgfrom\|reject' "$T/o"; echo $?) \
     "inbound mail untouched, suppressed recipient not refused"
 mc -C 127.0.0.1 -f news@example.com -r bob@example.org > "$T/o"
-ok $(grep -qx 'mail accept' "$T/o"; echo $?) "loopback SMTP (port != 0) is not local submission"
+ok $(passed "$T/o" && ! grep -q chgfrom "$T/o"; echo $?) "loopback SMTP (port != 0) is not local submission"
 mc -C 10.1.2.3 -f "" -r jane@example.org > "$T/o"
-ok $(grep -qx 'mail accept' "$T/o" && ! grep -q chgfrom "$T/o"; echo $?) \
+ok $(passed "$T/o" && ! grep -q 'chgfrom\|reject' "$T/o"; echo $?) \
     "null sender never stamped or refused"
 mc -C 10.1.2.3 -f "$verp" -r jane@example.org > "$T/o"
-ok $(grep -qx 'mail accept' "$T/o"; echo $?) "a sender that is our VERP is left alone"
+ok $(passed "$T/o" && ! grep -q chgfrom "$T/o"; echo $?) "a sender that is our VERP is left alone"
 
 # Refusals.
 mc -C 10.1.2.3 -q 4XyZ2 -f news@example.com -r jane@example.org -r bob@example.org \
