@@ -16,6 +16,12 @@
  *	the reverse order: the pending send counts are written and the
  *	store is closed cleanly.
  *
+ *	libmilter starts a thread for each MTA connection it cannot give
+ *	to an idle one, and lets surplus threads end: with Postfix that is
+ *	about one thread per SMTP session. Threads get a 512 KB stack
+ *	rather than the 8 MB default, so that the C library keeps many more
+ *	of them for reuse instead of mapping and unmapping one per thread.
+ *
  *	-f stays in the foreground and logs to stderr as well as syslog;
  *	-t checks the configuration (and loads the VERP secrets) and exits;
  *	-V prints the version.
@@ -25,6 +31,7 @@
  *--*/
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,6 +186,23 @@ check_only(const char *path, struct mrt *rt, const char *errors)
 	return 0;
 }
 
+#define MILTER_THREAD_STACK	(512 * 1024)
+
+/* thread_defaults - the stack size of every thread, libmilter's included */
+static void
+thread_defaults(void)
+{
+	pthread_attr_t a;
+
+	if (pthread_attr_init(&a) != 0)
+		return;
+	if (pthread_attr_setstacksize(&a, MILTER_THREAD_STACK) != 0 ||
+	    pthread_setattr_default_np(&a) != 0)
+		log_warnx("cannot set the threads' stack size; keeping the "
+		    "default");
+	pthread_attr_destroy(&a);
+}
+
 /* run - start everything, serve until libmilter stops, stop everything */
 static int
 run(const char *path, struct mrt *rt, bool fg)
@@ -199,6 +223,7 @@ run(const char *path, struct mrt *rt, bool fg)
 	    path_buf, sizeof(path_buf)) == 0)
 		lookup_path = xstrdup(path_buf);
 	pid_file = xstrdup(cfg->pid_file ? cfg->pid_file : "");
+	thread_defaults();
 	signals_block();
 	rt_install(rt);
 	mstore_init(cfg);
