@@ -134,13 +134,17 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		m->noreply_mail = (*pf1 & SMFIP_NR_MAIL) != 0;
 	}
 	*pf2 = *pf3 = 0;
-	/* Few macros, all at MAIL and end of message: every macro packet
-	   costs the MTA and libmilter a round of work. */
+	/* Only the macros we read. Postfix sends each step's macros even
+	   for a step we skip, and takes an empty list for "the default
+	   list" (milter_*_macros), so each list names one at least. */
 	if (f0 & SMFIF_SETSYMLIST) {
-		(void)smfi_setsymlist(ctx, SMFIM_CONNECT, (char *)"");
+		(void)smfi_setsymlist(ctx, SMFIM_CONNECT,
+		    (char *)"{daemon_name}");
 		(void)smfi_setsymlist(ctx, SMFIM_ENVFROM,
 		    (char *)"i {auth_authen} {daemon_name}");
-		(void)smfi_setsymlist(ctx, SMFIM_ENVRCPT, (char *)"");
+		(void)smfi_setsymlist(ctx, SMFIM_ENVRCPT, (char *)"i");
+		(void)smfi_setsymlist(ctx, SMFIM_DATA, (char *)"i");
+		(void)smfi_setsymlist(ctx, SMFIM_EOH, (char *)"i");
 		(void)smfi_setsymlist(ctx, SMFIM_EOM, (char *)"i");
 	}
 	return SMFIS_CONTINUE;
