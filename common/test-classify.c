@@ -284,6 +284,20 @@ static const struct phrase_case phrase_cases[] = {
 	    "spamdetected" },
 	{ NULL, "554", "554 Refused: message not RFC-compliant",
 	    "notcompliantrfc" },
+	/* the same in the languages of European and Japanese providers */
+	{ NULL, "550", "550 Der Empf\xc3\xa4nger ist unbekannt", "userunknown" },
+	{ NULL, "550", "550 Postfach nicht vorhanden", "userunknown" },
+	{ NULL, "552", "552 Das Postfach ist voll", "mailboxfull" },
+	{ NULL, "550", "550 Utente inesistente", "userunknown" },
+	{ NULL, "550", "550 El usuario no existe", "userunknown" },
+	{ NULL, "552", "552 Bo\xc3\xaete aux lettres pleine", "mailboxfull" },
+	{ NULL, "550", "550 Destinataire invalide", "userunknown" },
+	{ NULL, NULL, "\xe3\x81\x94\xe6\x8c\x87\xe5\xae\x9a\xe3\x81\xae"
+	    "\xe3\x82\xa2\xe3\x83\x89\xe3\x83\xac\xe3\x82\xb9\xe3\x81\xaf"
+	    "\xe5\xad\x98\xe5\x9c\xa8\xe3\x81\x97\xe3\x81\xbe\xe3\x81\x9b"
+	    "\xe3\x82\x93", "userunknown" },	/* goshitei no adoresu wa sonzai shimasen */
+	{ NULL, "550", "550 Requested action not taken: mailbox name not "
+	    "allowed", "userunknown" },
 	/* a provider's own code naming its RBL */
 	{ "5.1.0", "550", "550 5.1.0 <s@x.example> sender rejected, see the "
 	    "list of our reply codes. POL#XQRBL", "blocked" },
