@@ -119,7 +119,7 @@ EXIM_PID=$!
 i=0
 while ! ss -ltn | grep -q "127.0.0.1:$PORT "; do
 	i=$((i + 1))
-	if [ $i -gt 100 ] || ! kill -0 "$EXIM_PID" 2>/dev/null; then break; fi
+	if [ $i -gt 300 ] || ! kill -0 "$EXIM_PID" 2>/dev/null; then break; fi
 	sleep 0.1
 done
 check "exim daemon listens on 127.0.0.1:$PORT" sh -c "ss -ltn | grep -q '127.0.0.1:$PORT '"
