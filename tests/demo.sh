@@ -187,9 +187,12 @@ wait_for() {
 show_log() {
 	[ -n "${DEMO_QUIET:-}" ] && return 0
 	mkfifo "$T/logfifo"
-	# Lines are cut to the terminal's width (13 columns go to the indent).
-	width=$(stty size 2> /dev/null < /dev/tty | cut -d' ' -f2)
-	[ -t 1 ] && [ "${width:-0}" -gt 60 ] && width=$((width - 13)) || width=150
+	# On a terminal, long lines are wrapped to its width (less the indent).
+	width=0
+	if [ -t 1 ]; then
+		width=$(stty size 2> /dev/null < /dev/tty | cut -d' ' -f2)
+		[ "${width:-0}" -gt 60 ] && width=$((width - 14)) || width=0
+	fi
 	# mawk (Debian's awk) reads a pipe in blocks unless told otherwise.
 	interactive=
 	awk -W version 2>&1 | grep -q mawk && interactive="-W interactive"
@@ -230,7 +233,14 @@ show_log() {
 		sub(/ \(in reply to RCPT TO command\)/, "", line)
 		i = index(line, D)
 		if (i) line = substr(line, 1, i - 1) substr(line, i + length(D))
-		if (length(line) > W) line = substr(line, 1, W - 3) "..."
+		while (W > 0 && length(line) > W) {
+			cut = W
+			while (cut > W / 2 && substr(line, cut, 1) != " ") cut--
+			if (cut <= W / 2) cut = W
+			printf "      %-6s %s\n", who, substr(line, 1, cut)
+			who = ""
+			line = "  " substr(line, cut + 1)
+		}
 		printf "      %-6s %s\n", who, line
 		fflush()
 	}' < "$T/logfifo" &
