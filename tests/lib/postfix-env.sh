@@ -11,6 +11,13 @@
 #                            to RELAYPORT, with MILTER (a socket) as
 #                            smtpd and non-smtpd milter, and
 #                            SMTPD-OPTIONS ("-o name=value") on smtpd
+# pf_config DIR PORT HOSTNAME [SMTPD-OPTIONS]
+#                            write the main.cf and master.cf that every
+#                            instance shares (no relayhost, no milter,
+#                            logging to DIR/maillog); change them with
+#                            postconf -c DIR/etc -e, or append to
+#                            master.cf, before pf_start
+# pf_start DIR PORT          start the instance in DIR, wait for PORT
 # pf_stop_all                stop every instance and sink started here
 PF_DIRS=
 PF_SINKS=
@@ -39,8 +46,9 @@ pf_sink() {
 	PF_SINKS="$PF_SINKS $!"
 }
 
-# pf_instance DIR PORT RELAYPORT [MILTER [SMTPD-OPTIONS]] - a private Postfix instance
-pf_instance() {
+# pf_config DIR PORT HOSTNAME [SMTPD-OPTIONS] - the configuration of a
+# private instance that listens on 127.0.0.1:PORT
+pf_config() {
 	d=$1
 	mkdir -p "$d/etc" "$d/spool" "$d/data"
 	chown postfix "$d/data"
@@ -50,8 +58,8 @@ queue_directory = $d/spool
 data_directory = $d/data
 mail_owner = postfix
 setgid_group = postdrop
-myhostname = mta.test.example
-mydomain = test.example
+myhostname = $3
+mydomain = ${3#*.}
 mydestination =
 local_recipient_maps =
 alias_maps =
@@ -59,7 +67,6 @@ alias_database =
 inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
-relayhost = [127.0.0.1]:$3
 smtp_host_lookup = native
 smtpd_relay_restrictions = permit_mynetworks, reject
 smtpd_recipient_restrictions =
@@ -71,13 +78,9 @@ default_destination_concurrency_limit = 50
 default_process_limit = 200
 smtpd_client_connection_count_limit = 0
 smtpd_client_message_rate_limit = 0
-smtpd_milters = ${4:-}
-non_smtpd_milters = ${4:-}
-milter_default_action = tempfail
-milter_protocol = 6
 MAIN
 	cat > "$d/etc/master.cf" <<MASTER
-127.0.0.1:$2 inet n - n - - smtpd ${5:-}
+127.0.0.1:$2 inet n - n - - smtpd ${4:-}
 pickup    unix n - n 60 1 pickup
 cleanup   unix n - n - 0 cleanup
 qmgr      unix n - n 300 1 qmgr
@@ -98,13 +101,31 @@ anvil     unix - - n - 1 anvil
 scache    unix - - n - 1 scache
 postlog   unix-dgram n - n - 1 postlogd
 MASTER
-	postfix -c "$d/etc" start > "$d/start.log" 2>&1 < /dev/null || return 1
-	PF_DIRS="$PF_DIRS $d"
-	for _ in $(seq 1 50); do
+}
+
+# pf_start DIR PORT - start the instance in DIR, and wait for its port
+pf_start() {
+	postfix -c "$1/etc" start > "$1/start.log" 2>&1 < /dev/null || return 1
+	PF_DIRS="$PF_DIRS $1"
+	for _ in $(seq 1 100); do
 		ss -ltn | grep -q "127.0.0.1:$2 " && return 0
 		sleep 0.1
 	done
 	return 1
+}
+
+# pf_instance DIR PORT RELAYPORT [MILTER [SMTPD-OPTIONS]] - a private
+# instance relaying everything to RELAYPORT
+pf_instance() {
+	pf_config "$1" "$2" mta.test.example "${5:-}"
+	cat >> "$1/etc/main.cf" <<MAIN
+relayhost = [127.0.0.1]:$3
+smtpd_milters = ${4:-}
+non_smtpd_milters = ${4:-}
+milter_default_action = tempfail
+milter_protocol = 6
+MAIN
+	pf_start "$1" "$2"
 }
 
 # pf_queue_empty DIR - wait (up to 30 s) until the instance's queue is
