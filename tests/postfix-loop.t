@@ -113,11 +113,10 @@ ok 0 "milter started"
 PA=$(pf_port)
 PB=$(pf_port)
 while [ "$PB" = "$PA" ]; do PB=$(pf_port); done
-pp_remote "$B" "$PB" "$PA" || bail "cannot start the remote Postfix instance"
-ok 0 "remote site mx.remote.example on 127.0.0.1:$PB"
-pp_ours "$A" "$PA" "$PB" "unix:$T/run/milter.sock" "$OURS" ||
-    bail "cannot start our Postfix instance"
-ok 0 "our site $OURS on 127.0.0.1:$PA, configured from contrib/postfix/"
+pp_remote "$B" "$PB" "$PA" && pp_ours "$A" "$PA" "$PB" "unix:$T/run/milter.sock" "$OURS" ||
+    bail "cannot write the Postfix configurations"
+pf_start "$B" "$PB" "$A" "$PA" || bail "cannot start the Postfix instances"
+ok 0 "remote site mx.remote.example on 127.0.0.1:$PB, our site $OURS on 127.0.0.1:$PA (configured from contrib/postfix/)"
 ok $(grep -q "^bounceguard unix .* pipe\$" "$A/etc/master.cf" &&
     grep -q "flags=Rq user=bounceguard argv=$BG_BUILD/bounceguard-pipe\$" "$A/etc/master.cf" &&
     [ "$(postconf -c "$A/etc" -h bounceguard_destination_recipient_limit)" = 1 ] &&

@@ -17,7 +17,8 @@
 #                            logging to DIR/maillog); change them with
 #                            postconf -c DIR/etc -e, or append to
 #                            master.cf, before pf_start
-# pf_start DIR PORT          start the instance in DIR, wait for PORT
+# pf_start DIR PORT [DIR PORT]...
+#                            start the instances in DIR, wait for PORT
 # pf_stop_all                stop every instance and sink started here
 PF_DIRS=
 PF_SINKS=
@@ -103,15 +104,31 @@ postlog   unix-dgram n - n - 1 postlogd
 MASTER
 }
 
-# pf_start DIR PORT - start the instance in DIR, and wait for its port
+# pf_start DIR PORT [DIR PORT]... - start the instances in DIR (at the
+# same time: "postfix start" checks every file, which takes seconds on a
+# loaded machine), and wait for each one's PORT
 pf_start() {
-	postfix -c "$1/etc" start > "$1/start.log" 2>&1 < /dev/null || return 1
-	PF_DIRS="$PF_DIRS $1"
-	for _ in $(seq 1 100); do
-		ss -ltn | grep -q "127.0.0.1:$2 " && return 0
-		sleep 0.1
+	pids=
+	args=$*
+	while [ $# -ge 2 ]; do
+		postfix -c "$1/etc" start > "$1/start.log" 2>&1 < /dev/null &
+		pids="$pids $!"
+		PF_DIRS="$PF_DIRS $1"
+		shift 2
 	done
-	return 1
+	st=0
+	for p in $pids; do wait "$p" || st=1; done
+	[ $st = 0 ] || return 1
+	set -- $args
+	while [ $# -ge 2 ]; do
+		i=0
+		until ss -ltn | grep -q "127.0.0.1:$2 "; do
+			[ $i -ge 100 ] && return 1
+			sleep 0.1
+			i=$((i + 1))
+		done
+		shift 2
+	done
 }
 
 # pf_instance DIR PORT RELAYPORT [MILTER [SMTPD-OPTIONS]] - a private
@@ -140,10 +157,15 @@ pf_queue_empty() {
 	return 1
 }
 
-# pf_stop_all - stop the instances and sinks
+# pf_stop_all - stop the instances (at the same time), then the sinks
 pf_stop_all() {
+	pids=
 	for d in $PF_DIRS; do
-		postfix -c "$d/etc" stop > /dev/null 2>&1
+		postfix -c "$d/etc" stop > /dev/null 2>&1 &
+		pids="$pids $!"
+	done
+	for p in $pids; do
+		wait "$p"
 	done
 	for p in $PF_SINKS; do
 		kill "$p" 2>/dev/null

@@ -18,7 +18,7 @@
 # pp_contrib FILE     the configuration lines of a contrib file: no
 #                     comments, no blank lines
 # pp_remote DIR PORT OURPORT
-#                     start the remote site, mx.remote.example, on PORT:
+#                     configure the remote site, mx.remote.example, on PORT:
 #                     virtual mailboxes good@, gone@ and full@
 #                     remote.example (others are refused at RCPT with
 #                     550 5.1.1); gone@ is accepted, and then its
@@ -27,10 +27,11 @@
 #                     bounces.example.com goes to 127.0.0.1:OURPORT, sent
 #                     from 127.0.0.2, outside our mynetworks
 # pp_ours DIR PORT REMOTEPORT MILTER-SOCKET HOSTNAME
-#                     start our site, HOSTNAME, on PORT, with
+#                     configure our site, HOSTNAME, on PORT, with
 #                     contrib/postfix/main.cf.milter, main.cf.pipe,
 #                     transport and master.cf.pipe (paths replaced by
 #                     the test's) and remote.example routed to REMOTEPORT
+# (then start both with pf_start DIR PORT DIR PORT)
 PP_DEVLOG=${PP_DEVLOG:-}
 
 # The private /dev: a tmpfs with the device nodes programs use.
@@ -97,7 +98,6 @@ pp_remote() {
 	printf '%s\n' 'virtual   unix - n n - - virtual' \
 	    'lda       unix - n n - - pipe user=nobody argv=/bin/sh -c { echo "<gone@remote.example>: mailbox unknown"; exit 67 }' \
 	    >> "$d/etc/master.cf"
-	pf_start "$d" "$2"
 }
 
 # pp_ours DIR PORT REMOTEPORT MILTER-SOCKET HOSTNAME - our site, from
@@ -121,5 +121,4 @@ pp_ours() {
 	pp_contrib "$c/master.cf.pipe" |
 	    sed -e "s|/usr/local/libexec/bounceguard/bounceguard-pipe|$BG_BUILD/bounceguard-pipe|" \
 		-e "s|/etc/bounceguard/bounceguard.conf|$CONF|" >> "$d/etc/master.cf"
-	pf_start "$d" "$2"
 }
