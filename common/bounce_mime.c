@@ -17,7 +17,9 @@
  *	common entities decoded.
  *
  *	The walk stops at the parser's max_parts and max_depth limits and
- *	then sets the result's truncated flag.
+ *	then sets the result's truncated flag. Only the first MIME_MAX_TEXT
+ *	bytes of each kind of text are decoded: a large part costs no
+ *	decoded copy of itself.
  * DIAGNOSTICS
  *	None; unreadable parts are skipped.
  *--*/
@@ -40,24 +42,48 @@ static struct {
 	iconv_t	 cd;
 } mime_iconv[MIME_ICONV_CACHE];
 
-/* bounce_mime_raw - the decoded bytes of a leaf part */
+/* bounce_mime_decoder - a stream of a part's decoded content */
+static GMimeStream *
+bounce_mime_decoder(GMimeDataWrapper *dw)
+{
+	GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(dw);
+	GMimeStream *s = g_mime_data_wrapper_get_stream(dw), *f;
+	GMimeFilter *dec;
+
+	if (s == NULL || g_mime_stream_reset(s) < 0)
+		return NULL;
+	f = g_mime_stream_filter_new(s);
+	if (enc == GMIME_CONTENT_ENCODING_BASE64 ||
+	    enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+	    enc == GMIME_CONTENT_ENCODING_UUENCODE) {
+		dec = g_mime_filter_basic_new(enc, FALSE);
+		g_mime_stream_filter_add(GMIME_STREAM_FILTER(f), dec);
+		g_object_unref(dec);
+	}
+	return f;
+}
+
+/* bounce_mime_raw - the decoded bytes of a leaf part, as many as fit
+   under MIME_MAX_TEXT: the rest of a large part is never decoded */
 static void
 bounce_mime_raw(GMimePart *part, struct buf *out)
 {
 	GMimeDataWrapper *dw = g_mime_part_get_content(part);
-	GMimeStream *mem;
-	GByteArray *ba;
+	GMimeStream *f = dw != NULL ? bounce_mime_decoder(dw) : NULL;
+	struct buf raw = BUF_INIT;
+	char	 chunk[16384];
+	ssize_t	 n;
 
-	if (dw == NULL)
+	if (f == NULL)
 		return;
-	mem = g_mime_stream_mem_new();
-	g_mime_data_wrapper_write_to_stream(dw, mem);
-	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	if (ba != NULL && out->len < MIME_MAX_TEXT)
-		bounce_scan_append(out, (const char *)ba->data,
-		    ba->len < MIME_MAX_TEXT - out->len ? ba->len :
-		    MIME_MAX_TEXT - out->len);
-	g_object_unref(mem);
+	while (out->len + raw.len < MIME_MAX_TEXT &&
+	    (n = g_mime_stream_read(f, chunk, sizeof(chunk))) > 0)
+		buf_add(&raw, chunk, (size_t)n);
+	g_object_unref(f);
+	if (raw.len > 0 && out->len < MIME_MAX_TEXT)
+		bounce_scan_append(out, raw.data, MIN(raw.len,
+		    MIME_MAX_TEXT - out->len));
+	buf_free(&raw);
 }
 
 /* bounce_mime_is_utf8 - a charset that needs no conversion */
