@@ -22,6 +22,13 @@
  *	found and recovered. (DB_FAILCHK would also soften the race, but in
  *	5.3 it can spin for ever when the dead process held a region mutex.)
  *
+ *	Berkeley DB's shared regions (the __db.0NN files) are memory-mapped
+ *	sparse files: when their file system fills up, touching a page that
+ *	has no block yet kills the process with SIGBUS instead of returning
+ *	an error. store_open() therefore allocates their blocks at once
+ *	(fallocate(2)) and fails cleanly, as a temporary error, when the
+ *	file system cannot hold them.
+ *
  *	store_close() takes a checkpoint when this process wrote anything,
  *	so that recovery after a crash has little log to replay.
  *
@@ -35,6 +42,7 @@
  *	Errors name the store directory and what failed; Berkeley DB's own
  *	explanation is appended when it gave one.
  *--*/
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -341,6 +349,58 @@ store_unserialize(int fd)
 		close(fd);
 }
 
+/* store_is_region - a Berkeley DB shared region file: __db.NNN */
+static bool
+store_is_region(const char *name)
+{
+	if (strncmp(name, "__db.", 5) != 0 || name[5] == '\0')
+		return false;
+	for (name += 5; *name != '\0'; name++)
+		if (*name < '0' || *name > '9')
+			return false;
+	return true;
+}
+
+/* store_reserve_file - allocate every block of one region file */
+static int
+store_reserve_file(int dirfd, const char *name)
+{
+	struct stat sb;
+	int	 fd, rc = 0;
+
+	if ((fd = openat(dirfd, name, O_RDWR | O_CLOEXEC)) < 0)
+		return 0;		/* not ours to map: nothing to do */
+	if (fstat(fd, &sb) == 0 && sb.st_size > 0 &&
+	    (off_t)sb.st_blocks * 512 < sb.st_size &&
+	    fallocate(fd, 0, 0, sb.st_size) < 0 &&
+	    errno != EOPNOTSUPP && errno != ENOSYS && errno != EINVAL)
+		rc = errno;
+	close(fd);
+	return rc;
+}
+
+/* store_reserve_regions - no SIGBUS later: allocate the regions now */
+static int
+store_reserve_regions(struct store *st)
+{
+	struct dirent *de;
+	DIR	*d;
+	int	 err = 0;
+
+	if ((d = opendir(st->dir)) == NULL)
+		return STORE_OK;	/* the open would have failed */
+	while (err == 0 && (de = readdir(d)) != NULL)
+		if (store_is_region(de->d_name))
+			err = store_reserve_file(dirfd(d), de->d_name);
+	closedir(d);
+	if (err == 0)
+		return STORE_OK;
+	snprintf(st->errmsg, sizeof(st->errmsg), "store %s: cannot allocate "
+	    "the shared region files: %s (the file system holding store_dir "
+	    "is full)", st->dir, strerror(err));
+	return store_rc_class(err);
+}
+
 /* store_check_dir - a clear message for the commonest mistakes */
 static int
 store_check_dir(struct store *st)
@@ -442,7 +502,8 @@ store_open(struct store **out, const char *dir, const struct store_opts *opts,
 		rc = store_fail(st, rc, "open environment", NULL);
 		goto fail;
 	}
-	if ((rc = store_open_dbs(st)) != STORE_OK ||
+	if ((rc = store_reserve_regions(st)) != STORE_OK ||
+	    (rc = store_open_dbs(st)) != STORE_OK ||
 	    (rc = store_check_schema(st)) != STORE_OK ||
 	    (rc = store_watchdog_start(st)) != STORE_OK)
 		goto fail;
