@@ -40,7 +40,8 @@
  *	times a second, so that store_lock_timeout is really enforced.
  * DIAGNOSTICS
  *	Errors name the store directory and what failed; Berkeley DB's own
- *	explanation is appended when it gave one.
+ *	explanations since the last failure are appended when it gave any
+ *	(the first one usually names the damaged file).
  *--*/
 #include <dirent.h>
 #include <errno.h>
@@ -77,8 +78,15 @@ store_errcall(const DB_ENV *env, const char *pfx, const char *msg)
 	struct store *st = env->app_private;
 
 	(void)pfx;
-	if (st != NULL)
-		bg_strlcpy(st->dberr, msg, sizeof(st->dberr));
+	/* Keep every message since the last failure: the first one often
+	   names the damaged file, the last one only says that it failed. */
+	if (st != NULL && strstr(st->dberr, msg) == NULL) {
+		if (strlen(st->dberr) + strlen(msg) + 3 > sizeof(st->dberr))
+			st->dberr[0] = '\0';	/* stale: keep the newest */
+		if (st->dberr[0] != '\0')
+			bg_strlcat(st->dberr, "; ", sizeof(st->dberr));
+		bg_strlcat(st->dberr, msg, sizeof(st->dberr));
+	}
 	/* Berkeley DB often says more than the last message shows. */
 	if (getenv("BOUNCEGUARD_STORE_DEBUG") != NULL)
 		fprintf(stderr, "store debug [%ld]: %s\n", (long)getpid(), msg);
@@ -120,7 +128,8 @@ store_fail(struct store *st, int rc, const char *what, const char *key)
 	const char *why = rc == DB_LOCK_NOTGRANTED ?
 	    "store locked by another process past store_lock_timeout" :
 	    rc == DB_RUNRECOVERY ? "the store needs recovery (a process "
-	    "died inside it); reopen it" : db_strerror(rc);
+	    "died inside it, or a file is damaged: see bounceguard db "
+	    "verify)" : db_strerror(rc);
 
 	st->last_dbrc = rc;
 	if (rc == DB_RUNRECOVERY)

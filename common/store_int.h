@@ -36,7 +36,7 @@ struct store {
 	pthread_cond_t wd_cond;
 	bool	 wd_running;
 	bool	 wd_stop;
-	char	 dberr[512];		/* Berkeley DB's own last message */
+	char	 dberr[640];		/* Berkeley DB's messages since */
 	char	 errmsg[1024];
 };
 
