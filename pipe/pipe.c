@@ -20,6 +20,8 @@
  *	could not be (store locked, full or missing; bad configuration;
  *	quarantine not writable), so that the MTA keeps it and retries.
  *	Never a permanent failure: no bounce is lost for a problem of ours.
+ *	Even a SIGBUS (a memory-mapped store region whose file system filled
+ *	up while it grew) ends in exit 75, not in a crash.
  *	Nothing is written to standard output; on exit 75 one line on
  *	standard error says why (Postfix shows it in its deferral reason).
  *--*/
@@ -81,6 +83,19 @@ pipe_alarm(int sig)
 {
 	static const char msg[] = "bounceguard-pipe: delivery time limit "
 	    "exceeded; the MTA will retry\n";
+
+	(void)sig;
+	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	_exit(PIPE_EX_TEMPFAIL);
+}
+
+/* pipe_bus_error - a region page with no block behind it: keep the mail */
+static void
+pipe_bus_error(int sig)
+{
+	static const char msg[] = "bounceguard-pipe: bus error in the store's "
+	    "shared memory (the file system holding store_dir is full?); "
+	    "the MTA will retry\n";
 
 	(void)sig;
 	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
@@ -274,6 +289,7 @@ main(int argc, char **argv)
 		    "master.cf or user = in the Exim transport");
 	pipe_load_config(&run, config);
 	pipe_time_limit(run.cfg);
+	signal(SIGBUS, pipe_bus_error);
 	run.now = time(NULL);
 	if (pipe_read_message(&run) < 0)
 		pipe_tempfail(&run, "reading the message: %s", strerror(errno));
