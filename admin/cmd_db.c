@@ -13,7 +13,9 @@
  *	"db verify" checks the structure of every database file. It works
  *	on a hot backup in a temporary directory (under TMPDIR), because
  *	verifying files that other processes are writing reports damage
- *	that is not there.
+ *	that is not there. A store that cannot be opened at all (a damaged
+ *	file or log) is reported as such, and its files are then verified
+ *	in place: nothing can be writing to them.
  *
  *	"db recover" opens the store as its first user would, with
  *	DB_REGISTER|DB_RECOVER: recovery runs when a process died inside
@@ -57,22 +59,13 @@ db_backup(struct admin *a, const char *dir)
 	return 0;
 }
 
-/* db_verify - db verify, on a hot copy */
+/* db_verify_files - check every database file of a directory */
 static int
-db_verify(struct admin *a)
+db_verify_files(const char *dir)
 {
-	const char *tmp = getenv("TMPDIR");
-	struct store *st = admin_store(a);
 	struct buf err = BUF_INIT;
-	char	*dir;
 	int	 bad = 0;
 
-	dir = xasprintf("%s/bounceguard-verify.%ld", tmp && *tmp ? tmp :
-	    "/tmp", (long)getpid());
-	if (store_backup(st, dir) != STORE_OK) {
-		bad = admin_fail("db verify", "%s", store_error(st));
-		goto out;
-	}
 	for (size_t i = 0; store_files[i] != NULL; i++) {
 		buf_reset(&err);
 		if (store_verify_dir(dir, store_files[i], &err) == STORE_OK)
@@ -80,10 +73,36 @@ db_verify(struct admin *a)
 		else
 			bad = admin_fail("db verify", "%s", buf_cstr(&err));
 	}
-out:
+	buf_free(&err);
+	return bad;
+}
+
+/* db_verify - db verify, on a hot copy, or in place if the store is broken */
+static int
+db_verify(struct admin *a)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct buf err = BUF_INIT;
+	struct store *st;
+	char	*dir;
+	int	 bad;
+
+	if ((st = admin_store_try(a, &err)) == NULL) {
+		/* Nothing can write to a store that does not open. */
+		admin_fail("db verify", "%s", buf_cstr(&err));
+		buf_free(&err);
+		(void)db_verify_files(a->cfg->store_dir);
+		return 1;
+	}
+	buf_free(&err);
+	dir = xasprintf("%s/bounceguard-verify.%ld", tmp && *tmp ? tmp :
+	    "/tmp", (long)getpid());
+	if (store_backup(st, dir) != STORE_OK)
+		bad = admin_fail("db verify", "%s", store_error(st));
+	else
+		bad = db_verify_files(dir);
 	(void)nftw(dir, db_rm, 16, FTW_DEPTH | FTW_PHYS);
 	free(dir);
-	buf_free(&err);
 	return bad;
 }
 
