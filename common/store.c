@@ -37,7 +37,18 @@
  *	itself: without help, a waiter stays blocked until the holder lets
  *	go, however long that is. Each open store therefore has a small
  *	watchdog thread that runs the detector in DB_LOCK_EXPIRE mode a few
- *	times a second, so that store_lock_timeout is really enforced.
+ *	times a second, so that store_lock_timeout is really enforced,
+ *	from the moment the environment is joined (opening a database
+ *	waits for locks too).
+ *
+ *	A process killed while holding a lock leaves it held until the next
+ *	opener runs recovery, which rebuilds the regions: a process that was
+ *	waiting for that lock then waits on memory nobody will ever touch
+ *	again, and the detector, like every call on a recovered environment,
+ *	only answers DB_RUNRECOVERY. When that lasts, the watchdog calls the
+ *	hook set with store_on_stuck(): the pipe exits 75 there (nothing of
+ *	its was committed, or the retry finds it already recorded). Without
+ *	a hook nothing happens.
  * DIAGNOSTICS
  *	Errors name the store directory and what failed; Berkeley DB's own
  *	explanations since the last failure are appended when it gave any
@@ -429,12 +440,36 @@ store_check_dir(struct store *st)
 	return STORE_OK;
 }
 
+static void (*store_stuck_hook)(const char *);
+
+/* store_on_stuck - what to do when this process can no longer progress */
+void
+store_on_stuck(void (*fn)(const char *))
+{
+	store_stuck_hook = fn;
+}
+
+/* store_watchdog_panic - the environment was recovered under us */
+static void
+store_watchdog_panic(long long *since_ms)
+{
+	long long now = store_now_ms();
+
+	if (*since_ms == 0)
+		*since_ms = now;
+	/* A thread that was not waiting sees the panic by itself. */
+	if (now - *since_ms >= STORE_STUCK_GRACE_MS && store_stuck_hook)
+		store_stuck_hook("the store was recovered by another process "
+		    "while this one waited for a lock a dead process held");
+}
+
 /* store_watchdog - run the expiry detector until told to stop */
 static void *
 store_watchdog(void *arg)
 {
 	struct store *st = arg;
 	long long period_ms = st->opts.lock_timeout * 1000 / 4;
+	long long panic_ms = 0;
 	struct timespec ts;
 
 	if (period_ms > 250)
@@ -446,9 +481,9 @@ store_watchdog(void *arg)
 		ts.tv_sec += period_ms / 1000 + ts.tv_nsec / 1000000000;
 		ts.tv_nsec %= 1000000000;
 		pthread_cond_timedwait(&st->wd_cond, &st->wd_mtx, &ts);
-		if (!st->wd_stop)
-			(void)st->env->lock_detect(st->env, 0, DB_LOCK_EXPIRE,
-			    NULL);
+		if (!st->wd_stop && st->env->lock_detect(st->env, 0,
+		    DB_LOCK_EXPIRE, NULL) == DB_RUNRECOVERY)
+			store_watchdog_panic(&panic_ms);
 	}
 	pthread_mutex_unlock(&st->wd_mtx);
 	return NULL;
@@ -512,9 +547,9 @@ store_open(struct store **out, const char *dir, const struct store_opts *opts,
 		goto fail;
 	}
 	if ((rc = store_reserve_regions(st)) != STORE_OK ||
+	    (rc = store_watchdog_start(st)) != STORE_OK ||
 	    (rc = store_open_dbs(st)) != STORE_OK ||
-	    (rc = store_check_schema(st)) != STORE_OK ||
-	    (rc = store_watchdog_start(st)) != STORE_OK)
+	    (rc = store_check_schema(st)) != STORE_OK)
 		goto fail;
 	*out = st;
 	return STORE_OK;

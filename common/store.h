@@ -176,6 +176,7 @@ int	store_close(struct store *);
 const char *store_error(const struct store *);
 const char *store_dir(const struct store *);
 bool	store_panicked(const struct store *);
+void	store_on_stuck(void (*)(const char *));
 
 int	store_update(struct store *, const char *, const char *,
 	    store_update_fn, void *, unsigned);

@@ -17,6 +17,7 @@
 /* Large enough for the largest record any version writes. */
 #define STORE_RECORD_MAX	(16 * 1024)
 #define STORE_RETRIES		20
+#define STORE_STUCK_GRACE_MS	1000	/* panicked: then call the stuck hook */
 
 struct store {
 	DB_ENV	*env;

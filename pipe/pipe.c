@@ -102,6 +102,14 @@ pipe_bus_error(int sig)
 	_exit(PIPE_EX_TEMPFAIL);
 }
 
+/* pipe_stuck - the store cannot answer any more: keep the mail */
+static void
+pipe_stuck(const char *why)
+{
+	fprintf(stderr, "bounceguard-pipe: %s; the MTA will retry\n", why);
+	_exit(PIPE_EX_TEMPFAIL);
+}
+
 /* pipe_time_limit - never hang the MTA, whatever happens to the store */
 static void
 pipe_time_limit(const struct config *cfg)
@@ -290,6 +298,7 @@ main(int argc, char **argv)
 	pipe_load_config(&run, config);
 	pipe_time_limit(run.cfg);
 	signal(SIGBUS, pipe_bus_error);
+	store_on_stuck(pipe_stuck);
 	run.now = time(NULL);
 	if (pipe_read_message(&run) < 0)
 		pipe_tempfail(&run, "reading the message: %s", strerror(errno));
