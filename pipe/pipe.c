@@ -302,8 +302,13 @@ main(int argc, char **argv)
 	run.now = time(NULL);
 	if (pipe_read_message(&run) < 0)
 		pipe_tempfail(&run, "reading the message: %s", strerror(errno));
-	if (pipe_process(&run) == PIPE_FAIL)
+	if (pipe_process(&run) == PIPE_FAIL) {
+		/* The deferral reason the MTA shows: say what failed. */
+		if (run.store != NULL && store_error(run.store)[0] != '\0')
+			pipe_tempfail(&run, "not recorded: %s",
+			    store_error(run.store));
 		pipe_tempfail(&run, "could not record or quarantine the bounce");
+	}
 	bounce_result_free(&run.parsed);
 	verp_keys_free(run.keys);
 	buf_free(&run.msg);
