@@ -22,6 +22,21 @@
  *	found and recovered. (DB_FAILCHK would also soften the race, but in
  *	5.3 it can spin for ever when the dead process held a region mutex.)
  *
+ *	A second weakness: the opener that finds a dead process sets the
+ *	panic flag and starts recovery at once, while the others may still
+ *	be writing. SIGKILLing pipes at random left, after some hundreds of
+ *	kills, a log that recovery could not replay ("Log sequence error")
+ *	and a store that no program could open any more. So recovery runs
+ *	only while no other process is inside: each process holds a shared
+ *	flock(2) on bounceguard.active from joining until it has left. An
+ *	opener that gets it exclusively is alone and opens with DB_RECOVER;
+ *	one that does not opens without it, and when Berkeley DB then says
+ *	that recovery is needed (it has told the others with its panic
+ *	flag), it waits, up to store_lock_timeout, until the others have
+ *	left, and recovers alone. Removing __db.register makes Berkeley DB
+ *	recover when it creates it again, which also repairs a panicked
+ *	environment whose registry shows no dead process.
+ *
  *	Berkeley DB's shared regions (the __db.0NN files) are memory-mapped
  *	sparse files: when their file system fills up, touching a page that
  *	has no block yet kills the process with SIGBUS instead of returning
@@ -47,8 +62,11 @@
  *	again, and the detector, like every call on a recovered environment,
  *	only answers DB_RUNRECOVERY. When that lasts, the watchdog calls the
  *	hook set with store_on_stuck(): the pipe exits 75 there (nothing of
- *	its was committed, or the retry finds it already recorded). Without
- *	a hook nothing happens.
+ *	its was committed, or the retry finds it already recorded). Before
+ *	that it gives up its shared lock, so that the recovery it is waiting
+ *	for can run. Joining and leaving are timed the same way (a process
+ *	killed holding a region mutex leaves it held), with twice and once
+ *	store_lock_timeout. Without a hook only the shared lock is given up.
  * DIAGNOSTICS
  *	Errors name the store directory and what failed; Berkeley DB's own
  *	explanations since the last failure are appended when it gave any
@@ -449,18 +467,22 @@ store_on_stuck(void (*fn)(const char *))
 	store_stuck_hook = fn;
 }
 
-/* store_watchdog_panic - the environment was recovered under us */
+/* store_watchdog_panic - the environment was recovered, or is about to be */
 static void
-store_watchdog_panic(long long *since_ms)
+store_watchdog_panic(struct store *st, long long *since_ms)
 {
 	long long now = store_now_ms();
 
 	if (*since_ms == 0)
 		*since_ms = now;
-	/* A thread that was not waiting sees the panic by itself. */
-	if (now - *since_ms >= STORE_STUCK_GRACE_MS && store_stuck_hook)
-		store_stuck_hook("the store was recovered by another process "
-		    "while this one waited for a lock a dead process held");
+	if (now - *since_ms < STORE_STUCK_GRACE_MS)
+		return;		/* a busy thread sees the panic by itself */
+	/* Let the process that found the dead one run recovery. */
+	(void)flock(st->active, LOCK_UN);
+	if (store_stuck_hook)
+		store_stuck_hook("the store needed recovery (a process died "
+		    "inside it) while this one waited for a lock the dead "
+		    "process held");
 }
 
 /* store_watchdog - run the expiry detector until told to stop */
@@ -481,9 +503,21 @@ store_watchdog(void *arg)
 		ts.tv_sec += period_ms / 1000 + ts.tv_nsec / 1000000000;
 		ts.tv_nsec %= 1000000000;
 		pthread_cond_timedwait(&st->wd_cond, &st->wd_mtx, &ts);
-		if (!st->wd_stop && st->env->lock_detect(st->env, 0,
-		    DB_LOCK_EXPIRE, NULL) == DB_RUNRECOVERY)
-			store_watchdog_panic(&panic_ms);
+		if (st->wd_stop)
+			break;
+		if (st->wd_phase == STORE_WD_JOINED) {
+			if (st->env->lock_detect(st->env, 0, DB_LOCK_EXPIRE,
+			    NULL) == DB_RUNRECOVERY)
+				store_watchdog_panic(st, &panic_ms);
+		} else if (store_now_ms() - st->wd_since > st->opts.lock_timeout *
+		    (st->wd_phase == STORE_WD_JOINING ? 2000 : 1000) +
+		    STORE_STUCK_GRACE_MS && store_stuck_hook)
+			store_stuck_hook(st->wd_phase == STORE_WD_JOINING ?
+			    "could not join the store within twice "
+			    "store_lock_timeout (a process died holding one of "
+			    "its mutexes?)" :
+			    "could not leave the store within store_lock_timeout"
+			    " (a process died holding one of its mutexes?)");
 	}
 	pthread_mutex_unlock(&st->wd_mtx);
 	return NULL;
@@ -495,11 +529,25 @@ store_watchdog_start(struct store *st)
 {
 	pthread_mutex_init(&st->wd_mtx, NULL);
 	pthread_cond_init(&st->wd_cond, NULL);
+	st->wd_phase = STORE_WD_JOINING;
+	st->wd_since = store_now_ms();
 	if (pthread_create(&st->watchdog, NULL, store_watchdog, st) != 0)
 		return store_fail(st, errno ? errno : EAGAIN,
 		    "start lock watchdog", NULL);
 	st->wd_running = true;
 	return STORE_OK;
+}
+
+/* store_watchdog_phase - joining, inside (detector runs), or leaving */
+static void
+store_watchdog_phase(struct store *st, int phase)
+{
+	if (!st->wd_running)
+		return;
+	pthread_mutex_lock(&st->wd_mtx);
+	st->wd_phase = phase;
+	st->wd_since = store_now_ms();
+	pthread_mutex_unlock(&st->wd_mtx);
 }
 
 /* store_watchdog_stop - stop and join the lock-expiry thread */
@@ -518,36 +566,133 @@ store_watchdog_stop(struct store *st)
 	st->wd_running = false;
 }
 
+/* store_active_open - the file every process holds shared while inside */
+int
+store_active_open(const char *dir)
+{
+	char	 path[4096];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/bounceguard.active",
+	    dir) >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0660);
+}
+
+/* store_await_alone - the join lock, once no other process is inside */
+int
+store_await_alone(const char *dir, int active, long long timeout_ms)
+{
+	long long start = store_now_ms();
+	int	 join;
+
+	for (;;) {
+		join = store_serialize(dir);
+		if (flock(active, LOCK_EX | LOCK_NB) == 0)
+			return join;
+		store_unserialize(join);
+		if (store_now_ms() - start >= timeout_ms)
+			return -1;
+		usleep(20000);
+	}
+}
+
+/* store_env_new - a fresh, configured environment handle */
+static int
+store_env_new(struct store *st)
+{
+	int	 rc;
+
+	if (st->env != NULL)
+		st->env->close(st->env, 0);	/* after a failed open */
+	st->env = NULL;
+	if ((rc = db_env_create(&st->env, 0)) != 0)
+		return store_fail(st, rc, "create environment", NULL);
+	return store_env_configure(st);
+}
+
+/* store_registry_reset - make the next DB_REGISTER opener run recovery */
+int
+store_registry_reset(const char *dir)
+{
+	char	 path[4096];
+
+	/* Berkeley DB runs recovery when it has to create the registry. */
+	if ((size_t)snprintf(path, sizeof(path), "%s/__db.register", dir) >=
+	    sizeof(path))
+		return ENAMETOOLONG;
+	return unlink(path) < 0 && errno != ENOENT ? errno : 0;
+}
+
+/* store_join - DB_ENV->open; recovery only while no other process is in */
+static int
+store_join(struct store *st)
+{
+	u_int32_t flags = STORE_ENV_FLAGS | DB_REGISTER | DB_RECOVER;
+	int	 join = store_serialize(st->dir), rc;
+	bool	 alone = flock(st->active, LOCK_EX | LOCK_NB) == 0;
+
+	/* Shared cannot block: exclusive holders hold the join lock. */
+	if (!alone)
+		(void)flock(st->active, LOCK_SH);
+	rc = st->env->open(st->env, st->dir, alone ? flags : flags &
+	    ~DB_RECOVER, 0660);
+	if (rc == DB_RUNRECOVERY) {
+		/* A dead process or a panic; the others have been told. */
+		if ((rc = store_env_new(st)) != STORE_OK)
+			goto out;
+		if (!alone) {
+			store_unserialize(join);
+			(void)flock(st->active, LOCK_UN);
+			if ((join = store_await_alone(st->dir, st->active,
+			    st->opts.lock_timeout * 1000)) < 0) {
+				snprintf(st->errmsg, sizeof(st->errmsg), "store "
+				    "%s: needs recovery, but other processes "
+				    "still use it after store_lock_timeout",
+				    st->dir);
+				return STORE_ETEMP;
+			}
+			alone = true;
+		}
+		if ((rc = store_registry_reset(st->dir)) == 0)
+			rc = st->env->open(st->env, st->dir, flags, 0660);
+	}
+	if (alone)
+		(void)flock(st->active, LOCK_SH);
+out:
+	store_unserialize(join);
+	if (rc > 0 || rc < STORE_EFATAL)	/* Berkeley DB's, not ours */
+		return store_fail(st, rc, "open environment", NULL);
+	if (rc == 0)
+		st->dberr[0] = '\0';	/* the failed attempt's messages */
+	return rc;
+}
+
 /* store_open - open the store in a directory */
 int
 store_open(struct store **out, const char *dir, const struct store_opts *opts,
     struct buf *err)
 {
 	struct store *st = xcalloc(1, sizeof(*st));
-	u_int32_t flags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK |
-	    DB_INIT_LOG | DB_INIT_MPOOL | DB_THREAD | DB_REGISTER | DB_RECOVER;
-	int	 rc, lock;
+	int	 rc;
 
+	st->active = -1;
 	st->dir = xstrdup(dir);
 	st->opts = *opts;
 	*out = NULL;
 	if ((rc = store_check_dir(st)) != STORE_OK)
 		goto fail;
-	if ((rc = db_env_create(&st->env, 0)) != 0) {
-		rc = store_fail(st, rc, "create environment", NULL);
+	if ((st->active = store_active_open(dir)) < 0) {
+		rc = store_fail(st, errno, "open", "bounceguard.active");
 		goto fail;
 	}
-	if ((rc = store_env_configure(st)) != STORE_OK)
-		goto fail;
-	lock = store_serialize(dir);
-	rc = st->env->open(st->env, dir, flags, 0660);
-	store_unserialize(lock);
-	if (rc != 0) {
-		rc = store_fail(st, rc, "open environment", NULL);
-		goto fail;
-	}
-	if ((rc = store_reserve_regions(st)) != STORE_OK ||
+	if ((rc = store_env_new(st)) != STORE_OK ||
 	    (rc = store_watchdog_start(st)) != STORE_OK ||
+	    (rc = store_join(st)) != STORE_OK)
+		goto fail;
+	store_watchdog_phase(st, STORE_WD_JOINED);
+	if ((rc = store_reserve_regions(st)) != STORE_OK ||
 	    (rc = store_open_dbs(st)) != STORE_OK ||
 	    (rc = store_check_schema(st)) != STORE_OK)
 		goto fail;
@@ -576,7 +721,7 @@ store_close(struct store *st)
 
 	if (st == NULL)
 		return STORE_OK;
-	store_watchdog_stop(st);
+	store_watchdog_phase(st, STORE_WD_LEAVING);
 	/*
 	 * After another process recovered the environment under us, Berkeley
 	 * DB refuses to free the handles (their mutexes may be held by the
@@ -600,6 +745,9 @@ store_close(struct store *st)
 		st->env->close(st->env, 0);
 		store_unserialize(lock);
 	}
+	store_watchdog_stop(st);
+	if (st->active >= 0)
+		close(st->active);	/* after leaving: then we are out */
 	rc = st->panicked ? STORE_EPANIC : STORE_OK;
 	free(st->dir);
 	free(st);

@@ -17,6 +17,10 @@
 /* Large enough for the largest record any version writes. */
 #define STORE_RECORD_MAX	(16 * 1024)
 #define STORE_RETRIES		20
+enum { STORE_WD_JOINING, STORE_WD_JOINED, STORE_WD_LEAVING };
+
+#define STORE_ENV_FLAGS		(DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | \
+				 DB_INIT_LOG | DB_INIT_MPOOL | DB_THREAD)
 #define STORE_STUCK_GRACE_MS	1000	/* panicked: then call the stuck hook */
 
 struct store {
@@ -28,6 +32,7 @@ struct store {
 	DB	*seen;
 	DB	*meta;
 	char	*dir;
+	int	 active;		/* bounceguard.active, flock'ed shared */
 	struct store_opts opts;
 	bool	 wrote;
 	int	 last_dbrc;		/* raw code of the last failure */
@@ -37,6 +42,8 @@ struct store {
 	pthread_cond_t wd_cond;
 	bool	 wd_running;
 	bool	 wd_stop;
+	int	 wd_phase;		/* STORE_WD_JOINING ... */
+	long long wd_since;		/* when that phase began (ms) */
 	char	 dberr[640];		/* Berkeley DB's messages since */
 	char	 errmsg[1024];
 };
@@ -44,6 +51,9 @@ struct store {
 int	store_fail(struct store *, int, const char *, const char *);
 int	store_env_settings(DB_ENV *, const struct store_opts *);
 int	store_serialize(const char *);
+int	store_active_open(const char *);
+int	store_await_alone(const char *, int, long long);
+int	store_registry_reset(const char *);
 void	store_unserialize(int);
 int	store_get_rec(struct store *, DB_TXN *, const char *, struct store_addr *,
 	    u_int32_t);

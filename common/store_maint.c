@@ -22,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "pack.h"
 #include "store_int.h"
@@ -355,33 +357,66 @@ maint_msgcall(const DB_ENV *env, const char *msg)
 		*ran = true;
 }
 
+/* maint_recover_open - one DB_ENV->open for store_recover_dir */
+static int
+maint_recover_open(DB_ENV **envp, const char *dir, const struct store_opts *o,
+    bool *ran, u_int32_t flags)
+{
+	int	 rc;
+
+	if ((rc = db_env_create(envp, 0)) != 0)
+		return rc;
+	(*envp)->app_private = ran;
+	(*envp)->set_msgcall(*envp, maint_msgcall);
+	(void)(*envp)->set_verbose(*envp, DB_VERB_RECOVERY, 1);
+	if ((rc = store_env_settings(*envp, o)) != 0)
+		return rc;
+	return (*envp)->open(*envp, dir, STORE_ENV_FLAGS | flags, 0660);
+}
+
 /* store_recover_dir - open a store as its first user would */
 int
 store_recover_dir(const char *dir, const struct store_opts *o, bool *ran,
     struct buf *err)
 {
-	DB_ENV	*env;
-	int	 rc, lock;
+	DB_ENV	*env = NULL;
+	int	 rc, lock, active;
+	bool	 alone;
 
 	*ran = false;
-	if ((rc = db_env_create(&env, 0)) != 0) {
-		buf_printf(err, "store %s: %s", dir, db_strerror(rc));
-		return STORE_EFATAL;
+	if ((active = store_active_open(dir)) < 0) {
+		buf_printf(err, "store %s: bounceguard.active: %s", dir,
+		    strerror(errno));
+		return STORE_ETEMP;
 	}
-	env->app_private = ran;
-	env->set_msgcall(env, maint_msgcall);
-	(void)env->set_verbose(env, DB_VERB_RECOVERY, 1);
 	lock = store_serialize(dir);
-	if ((rc = store_env_settings(env, o)) == 0)
-		rc = env->open(env, dir, DB_CREATE | DB_INIT_TXN |
-		    DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_THREAD |
-		    DB_REGISTER | DB_RECOVER, 0660);
+	if (!(alone = flock(active, LOCK_EX | LOCK_NB) == 0))
+		(void)flock(active, LOCK_SH);
+	rc = maint_recover_open(&env, dir, o, ran, DB_REGISTER |
+	    (alone ? DB_RECOVER : 0));
+	if (rc == DB_RUNRECOVERY && alone) {
+		/* Panicked, with no death in the registry: recover anyway. */
+		if (env != NULL)
+			env->close(env, 0);
+		env = NULL;
+		if ((rc = store_registry_reset(dir)) == 0)
+			rc = maint_recover_open(&env, dir, o, ran,
+			    DB_REGISTER | DB_RECOVER);
+	}
 	store_unserialize(lock);
 	if (rc == 0)
 		rc = env->txn_checkpoint(env, 0, 0, DB_FORCE);
 	lock = store_serialize(dir);
-	env->close(env, 0);
+	if (env != NULL)
+		env->close(env, 0);
 	store_unserialize(lock);
+	close(active);
+	if (rc == DB_RUNRECOVERY && !alone) {
+		buf_printf(err, "store %s: recovery is needed, but other "
+		    "processes still use the store: the first to open it "
+		    "after they have left runs it", dir);
+		return STORE_ETEMP;
+	}
 	if (rc != 0) {
 		buf_printf(err, "store %s: recovery failed: %s", dir,
 		    db_strerror(rc));
