@@ -7,6 +7,9 @@
  *	bg_storetool verp CONFIG ADDRESS [DAYS]
  *		print the signed VERP address for ADDRESS, stamped DAYS days
  *		from now (negative: in the past), to forge stale stamps
+ *	bg_storetool verp CONFIG -
+ *		the same for every address read from standard input, one
+ *		a line, for tests that need thousands
  *	bg_storetool token CONFIG ADDRESS...
  *		store a per-message token for the addresses, print its VERP
  *	bg_storetool get CONFIG ADDRESS
@@ -164,6 +167,26 @@ tool_verp(const struct config *cfg, const char *addr, long days)
 	return rc == VERP_OK ? 0 : 1;
 }
 
+/* tool_verp_list - a VERP address per line of standard input */
+static int
+tool_verp_list(const struct config *cfg)
+{
+	struct verp_codec c = tool_codec(cfg);
+	char	 line[1024], v[VERP_MAX];
+	int	 rc = 0;
+
+	while (rc == 0 && fgets(line, sizeof(line), stdin) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if ((rc = verp_encode(&c, line, time(NULL), v, sizeof(v))) ==
+		    VERP_OK)
+			printf("%s\n", v);
+		else
+			fprintf(stderr, "bg_storetool: cannot encode %s\n", line);
+	}
+	verp_keys_free((struct verp_keys *)c.keys);
+	return rc == VERP_OK ? 0 : 1;
+}
+
 /* tool_hold - hold an address's write lock */
 static int
 tool_hold(const struct config *cfg, const char *addr, unsigned secs)
@@ -191,6 +214,8 @@ main(int argc, char **argv)
 		rc = tool_token(cfg, argv + 3, argc - 3);
 	else if (strcmp(argv[1], "hold") == 0 && argc == 5)
 		rc = tool_hold(cfg, argv[3], (unsigned)atoi(argv[4]));
+	else if (strcmp(argv[1], "verp") == 0 && strcmp(argv[3], "-") == 0)
+		rc = tool_verp_list(cfg);
 	else if (strcmp(argv[1], "verp") == 0)
 		rc = tool_verp(cfg, argv[3], argc > 4 ? atol(argv[4]) : 0);
 	else
