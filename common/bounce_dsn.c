@@ -12,7 +12,9 @@
  *	lines, fields in another order, the fields embedded in a plain
  *	text body without the multipart/report wrapper. A diagnostic of
  *	type x-unix marks the recipient's failure as a local delivery
- *	program's.
+ *	program's. Action values are mapped to the vocabulary of RFC 3464:
+ *	the "deliverable" and "undeliverable" of address-verification
+ *	reports become "delivered" and "failed"; unknown words give none.
  *
  *	bounce_dsn_looks_like() says whether a text carries such fields.
  * DIAGNOSTICS
@@ -170,6 +172,41 @@ bounce_dsn_set(char **slot, char *v)
 		free(v);
 }
 
+/*
+ * The action values of RFC 3464, and the words of address-verification
+ * reports (Postfix "sendmail -bv"): "deliverable" says the address would
+ * be delivered, "undeliverable" that it would fail. Any other word is
+ * outside the vocabulary and gives no action.
+ */
+static const struct {
+	const char *word;
+	const char *action;
+} dsn_actions[] = {
+	{ "failed", "failed" }, { "delayed", "delayed" },
+	{ "delivered", "delivered" }, { "relayed", "relayed" },
+	{ "expanded", "expanded" }, { "deliverable", "delivered" },
+	{ "undeliverable", "failed" },
+};
+
+/* bounce_dsn_action - an Action value mapped to the RFC 3464 vocabulary */
+static char *
+bounce_dsn_action(const char *v)
+{
+	char	*a = bounce_scan_collapse(v, strlen(v), 32);
+	const char *found = NULL;
+	size_t	 i;
+
+	if (a == NULL)
+		return NULL;
+	a[strcspn(a, " (")] = '\0';
+	bg_lowercase(a);
+	for (i = 0; i < sizeof(dsn_actions) / sizeof(dsn_actions[0]); i++)
+		if (strcmp(a, dsn_actions[i].word) == 0)
+			found = dsn_actions[i].action;
+	free(a);
+	return found != NULL ? xstrdup(found) : NULL;
+}
+
 /* bounce_dsn_field - one unfolded "Name: value" line */
 static void
 bounce_dsn_field(struct dsn_state *st, const char *line)
@@ -186,15 +223,9 @@ bounce_dsn_field(struct dsn_state *st, const char *line)
 		bounce_dsn_addr_field(st, &b->original, v);
 	else if (bounce_dsn_line_is(line, "Reporting-MTA") && !st->reporting_mta)
 		st->reporting_mta = bounce_dsn_after_type(v, NULL);
-	else if (bounce_dsn_line_is(line, "Action")) {
-		char	*a = bounce_scan_collapse(v, strlen(v), 32);
-
-		if (a != NULL) {
-			a[strcspn(a, " (")] = '\0';
-			bg_lowercase(a);
-		}
-		bounce_dsn_set(&b->action, a);
-	} else if (bounce_dsn_line_is(line, "Status"))
+	else if (bounce_dsn_line_is(line, "Action"))
+		bounce_dsn_set(&b->action, bounce_dsn_action(v));
+	else if (bounce_dsn_line_is(line, "Status"))
 		bounce_dsn_set(&b->status, bounce_dsn_status(v));
 	else if (bounce_dsn_line_is(line, "Remote-MTA"))
 		bounce_dsn_set(&b->remote_mta, bounce_dsn_after_type(v, NULL));

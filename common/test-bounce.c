@@ -75,6 +75,26 @@ static const struct parse_case parse_cases[] = {
 	    "to myself\n\n--B--\n",
 	    BOUNCE_DSN, 1, "o@example.org", "5.0.0", NULL, "failed",
 	    BOUNCE_MODE_ASYNC, "onhold" },
+	{ "address verification: deliverable", DSN_HEAD
+	    "Reporting-MTA: dns; verify.example.net\n\n"
+	    "Final-Recipient: rfc822; ok@example.org\n"
+	    "Action: deliverable\nStatus: 2.1.5\n"
+	    "Diagnostic-Code: smtp; 250 2.1.5 Ok\n\n--B--\n",
+	    BOUNCE_DSN, 1, "ok@example.org", "2.1.5", "250", "delivered",
+	    BOUNCE_MODE_ASYNC, "delivered" },
+	{ "address verification: undeliverable", DSN_HEAD
+	    "Reporting-MTA: dns; verify.example.net\n\n"
+	    "Final-Recipient: rfc822; gone@example.org\n"
+	    "Action: Undeliverable\nStatus: 5.1.1\n"
+	    "Diagnostic-Code: smtp; 550 5.1.1 no such mailbox\n\n--B--\n",
+	    BOUNCE_DSN, 1, "gone@example.org", "5.1.1", "550", "failed",
+	    BOUNCE_MODE_ASYNC, "userunknown" },
+	{ "action outside the vocabulary gives none", DSN_HEAD
+	    "Reporting-MTA: dns; odd.example.net\n\n"
+	    "Final-Recipient: rfc822; odd@example.org\n"
+	    "Action: bounced\nStatus: 5.1.1\n\n--B--\n",
+	    BOUNCE_DSN, 1, "odd@example.org", "5.1.1", NULL, NULL,
+	    BOUNCE_MODE_ASYNC, "userunknown" },
 	{ "dsn without multipart",
 	    "From: postmaster@example.net\nTo: bounces@example.com\n"
 	    "Subject: failure\n\nReporting-MTA: dns; example.net\n"
