@@ -107,8 +107,13 @@ static bool
 bounce_text_is_marker(const char *line, size_t n)
 {
 	char	 buf[160];
-	size_t	 k = n < sizeof(buf) - 1 ? n : sizeof(buf) - 1;
+	size_t	 k;
 
+	while (n > 0 && (*line == ' ' || *line == '\t')) {	/* indented */
+		line++;
+		n--;
+	}
+	k = n < sizeof(buf) - 1 ? n : sizeof(buf) - 1;
 	memcpy(buf, line, k);
 	buf[k] = '\0';
 	if (strncasecmp(buf, "Content-Type: message/rfc822", 28) == 0 ||
@@ -363,13 +368,36 @@ bounce_text_list(struct bounce_msg *m, const char *list)
 	}
 }
 
-/* bounce_text_orig - an address header of the returned message */
+/* bounce_text_inline_head - the header block of a message returned
+   inline, after the marker line of a plain-text report, or NULL */
+static const char *
+bounce_text_inline_head(const struct bounce_msg *m)
+{
+	const char *p, *end;
+
+	if (m->body.data == NULL || m->cut >= m->body.len)
+		return NULL;
+	p = m->body.data + m->cut;
+	end = m->body.data + m->body.len;
+	if ((p = memchr(p, '\n', (size_t)(end - p))) == NULL)
+		return NULL;			/* past the marker line */
+	while (p < end && *p == '\n')
+		p++;
+	end = p + strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789-");
+	return end > p && *end == ':' ? p : NULL;
+}
+
+/* bounce_text_orig - an address header of the returned message, a
+   MIME part or the text after the report's marker line */
 static char *
 bounce_text_orig(const struct bounce_msg *m, const char *name)
 {
+	const char *head = m->has_orig ? m->orig.data :
+	    bounce_text_inline_head(m);
 	char	*v, *a;
 
-	if (!m->has_orig || (v = bounce_scan_header(m->orig.data, name)) == NULL)
+	if (head == NULL || (v = bounce_scan_header(head, name)) == NULL)
 		return NULL;
 	a = bounce_scan_addr(v, strlen(v));
 	free(v);

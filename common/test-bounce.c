@@ -121,6 +121,18 @@ static const struct parse_case parse_cases[] = {
 	    "\n\nTo: q@example.org\nFrom: b@example.com\n",
 	    BOUNCE_NDR, 1, "q@example.org", "5.2.2", "552", NULL,
 	    BOUNCE_MODE_ASYNC, "mailboxfull" },
+	{ "inline returned message names the only recipient",
+	    "From: Mail Delivery Subsystem <MAILER-DAEMON@relay.example.net>\n"
+	    "To: b@example.com\nSubject: Returned mail: could not send "
+	    "for 5 days\n\n"
+	    "   ----- Transcript of session follows -----\n"
+	    "421 mx.example.org (smtp)... Deferred: connection timed out\n\n"
+	    "   ----- Unsent message follows -----\n"
+	    "Received: by relay.example.net; Mon, 2 Mar 1998 10:00:00\n"
+	    "From: b@example.com\nTo: Only One <only@example.org>\n"
+	    "Subject: hello\n\nbody naming nobody@example.net\n",
+	    BOUNCE_NDR, 1, "only@example.org", NULL, "421", NULL,
+	    BOUNCE_MODE_ASYNC, "onhold" },	/* codes alone: no rules here */
 	{ "report forwarded inside another message",
 	    "From: Mail Delivery Subsystem <MAILER-DAEMON@gw.example.jp>\n"
 	    "To: b@example.com\nSubject: fwd\nMIME-Version: 1.0\n"
