@@ -15,11 +15,14 @@
  *	postmaster sender, a null Return-Path, a delivery-failure subject;
  *	or, when the Return-Path is null or missing, a phrase such as
  *	"could not be delivered to" in the report).
- *	bounce_text_cut() finds where the returned message starts.
+ *	bounce_text_cut() finds where the returned message starts: a
+ *	marker line, which old Sendmail indents ("   ----- Unsent message
+ *	follows -----").
  *	bounce_text_parse() adds the failed recipients: those listed in
  *	X-Failed-Recipients, else the addresses named in the report that
  *	are neither the sender nor a mail system address, else the
- *	recipient of the returned message. bounce_text_block() returns a
+ *	recipient of the returned message (its To:, from a message/rfc822
+ *	part or from the header lines after the marker line). bounce_text_block() returns a
  *	recipient's diagnostic: the report text from the line naming it to
  *	the line naming the next recipient. bounce_text_mtas() takes the
  *	reporting MTA from the report's sender address and the remote MTA
