@@ -31,9 +31,10 @@
  *	flock(2) on bounceguard.active from joining until it has left. An
  *	opener that gets it exclusively is alone and opens with DB_RECOVER;
  *	one that does not opens without it, and when Berkeley DB then says
- *	that recovery is needed (it has told the others with its panic
- *	flag), it waits, up to store_lock_timeout, until the others have
- *	left, and recovers alone. Removing __db.register makes Berkeley DB
+ *	that recovery is needed (it has set the panic flag, so the others
+ *	leave or reopen), it waits until they have left, and recovers alone.
+ *	An idle long-running process may not notice in time: after
+ *	store_lock_timeout the opener recovers anyway, as before. Removing __db.register makes Berkeley DB
  *	recover when it creates it again, which also repairs a panicked
  *	environment whose registry shows no dead process.
  *
@@ -65,8 +66,8 @@
  *	its was committed, or the retry finds it already recorded). Before
  *	that it gives up its shared lock, so that the recovery it is waiting
  *	for can run. Joining and leaving are timed the same way (a process
- *	killed holding a region mutex leaves it held), with twice and once
- *	store_lock_timeout. Without a hook only the shared lock is given up.
+ *	killed holding a region mutex leaves it held), with three times and
+ *	once store_lock_timeout. Without a hook only the shared lock is given up.
  * DIAGNOSTICS
  *	Errors name the store directory and what failed; Berkeley DB's own
  *	explanations since the last failure are appended when it gave any
@@ -510,10 +511,10 @@ store_watchdog(void *arg)
 			    NULL) == DB_RUNRECOVERY)
 				store_watchdog_panic(st, &panic_ms);
 		} else if (store_now_ms() - st->wd_since > st->opts.lock_timeout *
-		    (st->wd_phase == STORE_WD_JOINING ? 2000 : 1000) +
+		    (st->wd_phase == STORE_WD_JOINING ? 3000 : 1000) +
 		    STORE_STUCK_GRACE_MS && store_stuck_hook)
 			store_stuck_hook(st->wd_phase == STORE_WD_JOINING ?
-			    "could not join the store within twice "
+			    "could not join the store within three times "
 			    "store_lock_timeout (a process died holding one of "
 			    "its mutexes?)" :
 			    "could not leave the store within store_lock_timeout"
@@ -645,15 +646,13 @@ store_join(struct store *st)
 		if (!alone) {
 			store_unserialize(join);
 			(void)flock(st->active, LOCK_UN);
+			/* An idle process may not notice: then recover anyway. */
 			if ((join = store_await_alone(st->dir, st->active,
 			    st->opts.lock_timeout * 1000)) < 0) {
-				snprintf(st->errmsg, sizeof(st->errmsg), "store "
-				    "%s: needs recovery, but other processes "
-				    "still use it after store_lock_timeout",
-				    st->dir);
-				return STORE_ETEMP;
-			}
-			alone = true;
+				join = store_serialize(st->dir);
+				(void)flock(st->active, LOCK_SH);
+			} else
+				alone = true;
 		}
 		if ((rc = store_registry_reset(st->dir)) == 0)
 			rc = st->env->open(st->env, st->dir, flags, 0660);
