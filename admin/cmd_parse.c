@@ -133,12 +133,39 @@ parse_message(struct parse_run *run, const char *file, long msgno,
 	bounce_result_free(&res);
 }
 
-/* parse_is_mbox_sep - an mbox "From " separator at p */
+/* parse_eol_before - the length of the line ending (LF, CRLF or CR)
+   that ends just before p, or 0 */
+static size_t
+parse_eol_before(const char *start, const char *p)
+{
+	if (p - start >= 2 && p[-1] == '\n' && p[-2] == '\r')
+		return 2;
+	return p > start && (p[-1] == '\n' || p[-1] == '\r') ? 1 : 0;
+}
+
+/* parse_is_mbox_sep - an mbox "From " separator at p: the start of the
+   file, or a line after a blank line, whatever the line endings */
 static bool
 parse_is_mbox_sep(const char *start, const char *p)
 {
-	return strncmp(p, "From ", 5) == 0 &&
-	    (p == start || (p - start >= 2 && p[-1] == '\n' && p[-2] == '\n'));
+	size_t	 n;
+
+	if (strncmp(p, "From ", 5) != 0)
+		return false;
+	if (p == start)
+		return true;
+	if ((n = parse_eol_before(start, p)) == 0)
+		return false;
+	return parse_eol_before(start, p - n) > 0;
+}
+
+/* parse_next_sep - the next mbox separator from p, or end */
+static const char *
+parse_next_sep(const char *start, const char *p, const char *end)
+{
+	while (p < end && !parse_is_mbox_sep(start, p))
+		p++;
+	return p;
 }
 
 /* parse_mbox - every message of an mbox file */
@@ -150,12 +177,8 @@ parse_mbox(struct parse_run *run, const char *file, const char *data,
 	long	 n = 0;
 
 	while (p < end) {
-		const char *q = p + 1;
+		const char *q = parse_next_sep(data, p + 1, end);
 
-		while (q < end && !(q[-1] == '\n' && parse_is_mbox_sep(data, q)))
-			q = memchr(q, '\n', (size_t)(end - q)) != NULL ?
-			    (const char *)memchr(q, '\n', (size_t)(end - q)) + 1 :
-			    end;
 		parse_message(run, file, ++n, p, (size_t)(q - p));
 		p = q;
 	}
@@ -208,7 +231,7 @@ parse_file(struct parse_run *run, const char *path)
 		return;
 	}
 	if (len > 5 && memcmp(data, "From ", 5) == 0 &&
-	    strstr(data, "\n\nFrom ") != NULL)
+	    parse_next_sep(data, data + 1, data + len) < data + len)
 		parse_mbox(run, path, data, len);
 	else
 		parse_message(run, path, 0, data, len);

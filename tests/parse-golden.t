@@ -4,7 +4,7 @@
 # Every message in tests/fixtures (written for this project, one or more
 # per supported format) is parsed with the shipped rules and the JSON
 # compared with tests/golden/NAME.jsonl. Also: LF, CRLF and bare CR line
-# endings give identical results; non-bounces print nothing on stdout and
+# endings give identical results (also for an mbox); non-bounces print nothing on stdout and
 # one line on stderr; Maildir and mbox input; exit statuses; a bad rule
 # file is reported with its file and line.
 #
@@ -69,6 +69,18 @@ for f in tests/fixtures/*.eml; do
 		cmp -s "$tmp/$b.want" "$tmp/$b.$v.out"
 		ok $? "$b with $v line endings"
 	done
+done
+
+# An mbox with CRLF or bare CR line endings is still split into its
+# messages (the separator is a "From " line after a blank line).
+sed 's/^{"file":"[^"]*",//' tests/golden/two-mbox.jsonl > "$tmp/mbox.want"
+perl -pe 's/\n/\r\n/' tests/fixtures/two.mbox > "$tmp/two.mbox.crlf"
+perl -pe 's/\n/\r/' tests/fixtures/two.mbox > "$tmp/two.mbox.cr"
+for v in crlf cr; do
+	"$BG" -c "$tmp/bg.conf" parse --json "$tmp/two.mbox.$v" 2>/dev/null |
+	    sed 's/^{"file":"[^"]*",//' > "$tmp/mbox.$v.out"
+	cmp -s "$tmp/mbox.want" "$tmp/mbox.$v.out"
+	ok $? "an mbox with $v line endings gives the same messages"
 done
 
 # A non-bounce: nothing on stdout, one line on stderr, exit 0.
