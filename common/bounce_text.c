@@ -17,7 +17,10 @@
  *	"could not be delivered to" in the report).
  *	bounce_text_cut() finds where the returned message starts: a
  *	marker line, which old Sendmail indents ("   ----- Unsent message
- *	follows -----").
+ *	follows -----"), or a short sentence ending in a colon that
+ *	introduces it ("Included is a copy of the message header:"), so
+ *	that the addresses in the returned headers are not taken for
+ *	failed recipients and diagnostics stop before them.
  *	bounce_text_parse() adds the failed recipients: those listed in
  *	X-Failed-Recipients, else the addresses named in the report that
  *	are neither the sender nor a mail system address, else the
@@ -52,6 +55,13 @@ static const char *const text_cut_words[] = {
 	"below this line", "message text", "body of", "returned mail",
 	"message follows", "original mail", "unsent message",
 	"headers follow", "original text", "message was", NULL
+};
+
+/* Words of a sentence that ends in a colon and introduces the returned
+   message ("Included is a copy of the message header:"). */
+static const char *const text_intro_words[] = {
+	"copy of the", "copy of your", "original message", "message header",
+	"returned message", "undelivered message", "headers of", NULL
 };
 
 /* Subject words of delivery failure reports. */
@@ -124,6 +134,12 @@ bounce_text_is_marker(const char *line, size_t n)
 	    strncasecmp(buf, "Original message follows", 24) == 0 ||
 	    strncasecmp(buf, "Message headers follow", 22) == 0)
 		return true;
+	while (k > 0 && isspace((unsigned char)buf[k - 1]))
+		buf[--k] = '\0';
+	if (k > 0 && k < 100 && buf[k - 1] == ':')
+		for (int i = 0; text_intro_words[i] != NULL; i++)
+			if (strcasestr(buf, text_intro_words[i]) != NULL)
+				return true;
 	if (strchr("-=_*", buf[0]) == NULL || buf[1] != buf[0])
 		return false;
 	for (int i = 0; text_cut_words[i] != NULL; i++)

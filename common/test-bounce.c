@@ -133,6 +133,17 @@ static const struct parse_case parse_cases[] = {
 	    "Subject: hello\n\nbody naming nobody@example.net\n",
 	    BOUNCE_NDR, 1, "only@example.org", NULL, "421", NULL,
 	    BOUNCE_MODE_ASYNC, "onhold" },	/* codes alone: no rules here */
+	{ "sentence ending in a colon introduces the returned headers",
+	    "From: Postmaster <postmaster@filter.example.net>\n"
+	    "To: b@example.com\nSubject: Undeliverable mail\n\n"
+	    "Delivery failed for the following recipient:\n\n"
+	    "<gone@example.org>: 550 5.1.1 mailbox does not exist\n\n"
+	    "Attached is a copy of the message headers:\n"
+	    "Received: from out.example.com (envelope-from\n"
+	    "  <sender@out.example.com>); Mon, 2 Mar 2026 10:00:00\n"
+	    "From: b@example.com\nTo: gone@example.org\n",
+	    BOUNCE_NDR, 1, "gone@example.org", "5.1.1", "550", NULL,
+	    BOUNCE_MODE_ASYNC, "userunknown" },
 	{ "report forwarded inside another message",
 	    "From: Mail Delivery Subsystem <MAILER-DAEMON@gw.example.jp>\n"
 	    "To: b@example.com\nSubject: fwd\nMIME-Version: 1.0\n"
