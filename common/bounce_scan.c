@@ -292,6 +292,7 @@ bounce_scan_command_in(const char *s)
 {
 	const char *err = bounce_scan_first_error(s);
 	const char *before = NULL, *after = NULL, *bpos = NULL, *apos = NULL;
+	bool	 several = false;	/* after it: an envelope listing */
 
 	for (size_t i = 0; i < BG_ARRAY_SIZE(scan_commands); i++) {
 		const char *p = strstr(s, scan_commands[i].phrase), *q;
@@ -304,18 +305,24 @@ bounce_scan_command_in(const char *s)
 		if (err != NULL && p < err && (bpos == NULL || p > bpos)) {
 			bpos = p;
 			before = scan_commands[i].command;
-		} else if ((err == NULL || p >= err) &&
-		    (apos == NULL || p < apos)) {
-			apos = p;
-			after = scan_commands[i].command;
+		} else if (err == NULL || p >= err) {
+			if (after != NULL &&
+			    strcmp(after, scan_commands[i].command) != 0)
+				several = true;
+			if (apos == NULL || p < apos) {
+				apos = p;
+				after = scan_commands[i].command;
+			}
 		}
 	}
-	return before != NULL ? before : after;
+	return before != NULL ? before : several ? NULL : after;
 }
 
 /* bounce_scan_command - the SMTP command a diagnostic says was refused:
-   the last one named before the first error reply, else the first one
-   named after it ("in reply to end of DATA command") */
+   the last one named before the first error reply, else the one named
+   after it ("in reply to end of DATA command"); several commands after
+   it are a listing of the envelope ("MAIL FROM: a RCPT TO: b"), which
+   names none */
 const char *
 bounce_scan_command(const char *s)
 {

@@ -520,6 +520,8 @@ static const struct scan_case scan_cases[] = {
 	{ "SMTP error from remote mail server after MAIL FROM:<s@x.example>:"
 	    " 553 5.1.8 sender rejected", "s@x.example", "5.1.8", "553",
 	    "MAIL" },
+	{ "550 no such mailbox here. Details: MAIL FROM: s@x.example "
+	    "RCPT TO: r@y.example", "s@x.example", NULL, "550", NULL },
 };
 
 /* test_scan - the address, code and command scanners */
