@@ -20,7 +20,8 @@
  *	follows -----"), or a short sentence ending in a colon that
  *	introduces it ("Included is a copy of the message header:"), so
  *	that the addresses in the returned headers are not taken for
- *	failed recipients and diagnostics stop before them.
+ *	failed recipients and diagnostics stop before them; without
+ *	either, a "Received: from" line starts the returned headers.
  *	bounce_text_parse() adds the failed recipients: those listed in
  *	X-Failed-Recipients, else the addresses named in the report that
  *	are neither the sender nor a mail system address, else the
@@ -134,6 +135,10 @@ bounce_text_is_marker(const char *line, size_t n)
 	    strncasecmp(buf, "Original message follows", 24) == 0 ||
 	    strncasecmp(buf, "Message headers follow", 22) == 0)
 		return true;
+	if (strncasecmp(buf, "Received:", 9) == 0 &&
+	    (strncasecmp(buf + 9 + strspn(buf + 9, " \t"), "from ", 5) == 0 ||
+	    strncasecmp(buf + 9 + strspn(buf + 9, " \t"), "by ", 3) == 0))
+		return true;		/* returned headers without a marker */
 	while (k > 0 && isspace((unsigned char)buf[k - 1]))
 		buf[--k] = '\0';
 	if (k > 0 && k < 100 && buf[k - 1] == ':')

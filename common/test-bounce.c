@@ -32,6 +32,7 @@ struct parse_case {
 	const char *action;
 	enum bounce_mode mode;
 	const char *reason;
+	const char *diag_not;		/* text the diagnostic must not hold */
 };
 
 #define DSN_HEAD \
@@ -52,7 +53,7 @@ static const struct parse_case parse_cases[] = {
 	    "Diagnostic-Code: smtp; 550 5.1.1 <jane@example.org>: user\n"
 	    "    unknown\n\n--B--\n",
 	    BOUNCE_DSN, 1, "jane@example.org", "5.1.1", "550", "failed",
-	    BOUNCE_MODE_SYNC, "userunknown" },
+	    BOUNCE_MODE_SYNC, "userunknown", NULL },
 	{ "dsn foreign", DSN_HEAD
 	    "Reporting-MTA: dns; far.example.net\n\n"
 	    "Final-Recipient: rfc822; a@example.org\n"
@@ -60,7 +61,7 @@ static const struct parse_case parse_cases[] = {
 	    "Remote-MTA: dns; mx.example.org\n"
 	    "Diagnostic-Code: smtp; 552 mailbox full\n\n--B--\n",
 	    BOUNCE_DSN, 1, "a@example.org", "5.2.2", "552", "failed",
-	    BOUNCE_MODE_ASYNC, "mailboxfull" },
+	    BOUNCE_MODE_ASYNC, "mailboxfull", NULL },
 	{ "dsn two recipients without blank line", DSN_HEAD
 	    "Reporting-MTA: dns; mta.example.com\n\n"
 	    "Final-Recipient: rfc822; a@example.org\nAction: failed\n"
@@ -68,40 +69,40 @@ static const struct parse_case parse_cases[] = {
 	    "Final-Recipient: rfc822; b@example.org\nAction: delayed\n"
 	    "Status: 4.4.7\n\n--B--\n",
 	    BOUNCE_DSN, 2, "a@example.org", "5.1.1", NULL, "failed",
-	    BOUNCE_MODE_ASYNC, "userunknown" },
+	    BOUNCE_MODE_ASYNC, "userunknown", NULL },
 	{ "dsn original recipient only", DSN_HEAD
 	    "Original-Recipient: rfc822;<o@example.org>\nAction: failed\n"
 	    "Status: 5.0.0\nDiagnostic-Code: X-Postfix; mail loops back "
 	    "to myself\n\n--B--\n",
 	    BOUNCE_DSN, 1, "o@example.org", "5.0.0", NULL, "failed",
-	    BOUNCE_MODE_ASYNC, "onhold" },
+	    BOUNCE_MODE_ASYNC, "onhold", NULL },
 	{ "address verification: deliverable", DSN_HEAD
 	    "Reporting-MTA: dns; verify.example.net\n\n"
 	    "Final-Recipient: rfc822; ok@example.org\n"
 	    "Action: deliverable\nStatus: 2.1.5\n"
 	    "Diagnostic-Code: smtp; 250 2.1.5 Ok\n\n--B--\n",
 	    BOUNCE_DSN, 1, "ok@example.org", "2.1.5", "250", "delivered",
-	    BOUNCE_MODE_ASYNC, "delivered" },
+	    BOUNCE_MODE_ASYNC, "delivered", NULL },
 	{ "address verification: undeliverable", DSN_HEAD
 	    "Reporting-MTA: dns; verify.example.net\n\n"
 	    "Final-Recipient: rfc822; gone@example.org\n"
 	    "Action: Undeliverable\nStatus: 5.1.1\n"
 	    "Diagnostic-Code: smtp; 550 5.1.1 no such mailbox\n\n--B--\n",
 	    BOUNCE_DSN, 1, "gone@example.org", "5.1.1", "550", "failed",
-	    BOUNCE_MODE_ASYNC, "userunknown" },
+	    BOUNCE_MODE_ASYNC, "userunknown", NULL },
 	{ "action outside the vocabulary gives none", DSN_HEAD
 	    "Reporting-MTA: dns; odd.example.net\n\n"
 	    "Final-Recipient: rfc822; odd@example.org\n"
 	    "Action: bounced\nStatus: 5.1.1\n\n--B--\n",
 	    BOUNCE_DSN, 1, "odd@example.org", "5.1.1", NULL, NULL,
-	    BOUNCE_MODE_ASYNC, "userunknown" },
+	    BOUNCE_MODE_ASYNC, "userunknown", NULL },
 	{ "dsn without multipart",
 	    "From: postmaster@example.net\nTo: bounces@example.com\n"
 	    "Subject: failure\n\nReporting-MTA: dns; example.net\n"
 	    "Final-Recipient: rfc822; p@example.net\nAction: failed\n"
 	    "Status: 5.1.2\n",
 	    BOUNCE_DSN, 1, "p@example.net", "5.1.2", NULL, "failed",
-	    BOUNCE_MODE_ASYNC, "hostunknown" },
+	    BOUNCE_MODE_ASYNC, "hostunknown", NULL },
 	{ "exim",
 	    "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
 	    "To: bounces@example.com\nX-Failed-Recipients: x@example.net\n"
@@ -112,7 +113,7 @@ static const struct parse_case parse_cases[] = {
 	    "------ This is a copy of the message, including all the "
 	    "headers. ------\n\nTo: x@example.net, y@example.net\n",
 	    BOUNCE_NDR, 1, "x@example.net", "5.1.1", "550", NULL,
-	    BOUNCE_MODE_ASYNC, "userunknown" },
+	    BOUNCE_MODE_ASYNC, "userunknown", NULL },
 	{ "qmail",
 	    "From: MAILER-DAEMON@mail.example.org\nTo: b@example.com\n"
 	    "Subject: failure notice\n\nHi. This is the qmail-send program."
@@ -120,7 +121,7 @@ static const struct parse_case parse_cases[] = {
 	    "full (#5.2.2)\n\n--- Below this line is a copy of the message."
 	    "\n\nTo: q@example.org\nFrom: b@example.com\n",
 	    BOUNCE_NDR, 1, "q@example.org", "5.2.2", "552", NULL,
-	    BOUNCE_MODE_ASYNC, "mailboxfull" },
+	    BOUNCE_MODE_ASYNC, "mailboxfull", NULL },
 	{ "inline returned message names the only recipient",
 	    "From: Mail Delivery Subsystem <MAILER-DAEMON@relay.example.net>\n"
 	    "To: b@example.com\nSubject: Returned mail: could not send "
@@ -132,7 +133,7 @@ static const struct parse_case parse_cases[] = {
 	    "From: b@example.com\nTo: Only One <only@example.org>\n"
 	    "Subject: hello\n\nbody naming nobody@example.net\n",
 	    BOUNCE_NDR, 1, "only@example.org", NULL, "421", NULL,
-	    BOUNCE_MODE_ASYNC, "onhold" },	/* codes alone: no rules here */
+	    BOUNCE_MODE_ASYNC, "onhold", NULL },	/* codes alone: no rules here */
 	{ "sentence ending in a colon introduces the returned headers",
 	    "From: Postmaster <postmaster@filter.example.net>\n"
 	    "To: b@example.com\nSubject: Undeliverable mail\n\n"
@@ -143,7 +144,18 @@ static const struct parse_case parse_cases[] = {
 	    "  <sender@out.example.com>); Mon, 2 Mar 2026 10:00:00\n"
 	    "From: b@example.com\nTo: gone@example.org\n",
 	    BOUNCE_NDR, 1, "gone@example.org", "5.1.1", "550", NULL,
-	    BOUNCE_MODE_ASYNC, "userunknown" },
+	    BOUNCE_MODE_ASYNC, "userunknown", "copy of" },
+	{ "returned headers without a marker line end the diagnostic",
+	    "From: MAILER-DAEMON@mx.example.net\nTo: b@example.com\n"
+	    "Subject: Undelivered mail\n\n"
+	    "far@example.org could not be delivered: 552 5.2.2 "
+	    "mailbox over quota\n\n"
+	    "Received: from out.example.com by mx.example.net;\n"
+	    "  Mon, 2 Mar 2026 10:00:00 +0000\n"
+	    "From: Sender <b@example.com>\nTo: far@example.org, "
+	    "near@example.org\nSubject: hi\n",
+	    BOUNCE_NDR, 1, "far@example.org", "5.2.2", "552", NULL,
+	    BOUNCE_MODE_ASYNC, "mailboxfull", "Received" },
 	{ "report forwarded inside another message",
 	    "From: Mail Delivery Subsystem <MAILER-DAEMON@gw.example.jp>\n"
 	    "To: b@example.com\nSubject: fwd\nMIME-Version: 1.0\n"
@@ -153,7 +165,7 @@ static const struct parse_case parse_cases[] = {
 	    "Final-Recipient: rfc822; in@example.org\nAction: failed\n"
 	    "Status: 5.1.1\n\n--B--\n\n--O--\n",
 	    BOUNCE_DSN, 1, "in@example.org", "5.1.1", NULL, "failed",
-	    BOUNCE_MODE_ASYNC, "userunknown" },
+	    BOUNCE_MODE_ASYNC, "userunknown", NULL },
 	{ "returned message in base64 names the recipient",
 	    "From: MAILER-DAEMON@mx.example.org\nTo: b@example.com\n"
 	    "Subject: Undeliverable\nMIME-Version: 1.0\n"
@@ -163,7 +175,7 @@ static const struct parse_case parse_cases[] = {
 	    "Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n"
 	    "VG86IHRvQGV4YW1wbGUub3JnClN1YmplY3Q6IGhpCgpoZWxsbwo=\n--R--\n",
 	    BOUNCE_NDR, 1, "to@example.org", "5.1.1", "550", NULL,
-	    BOUNCE_MODE_ASYNC, "userunknown" },
+	    BOUNCE_MODE_ASYNC, "userunknown", NULL },
 	{ "html only",
 	    "From: Postmaster <postmaster@corp.example>\nTo: b@example.com\n"
 	    "Subject: Undeliverable: hello\nMIME-Version: 1.0\n"
@@ -172,7 +184,7 @@ static const struct parse_case parse_cases[] = {
 	    "h@example.net\">h@example.net</a></p><p>Remote Server returned "
 	    "'550 5.1.1 &lt;h@example.net&gt;: user unknown'</p></body></html>\n",
 	    BOUNCE_NDR, 1, "h@example.net", "5.1.1", "550", NULL,
-	    BOUNCE_MODE_ASYNC, "userunknown" },
+	    BOUNCE_MODE_ASYNC, "userunknown", NULL },
 	{ "free-text warning",
 	    "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\n"
 	    "To: b@example.com\n"
@@ -185,32 +197,32 @@ static const struct parse_case parse_cases[] = {
 	    "<w@slow.example.org>\n\n"
 	    "Deferred: Connection timed out with mx.slow.example.org.\n",
 	    BOUNCE_NDR, 1, "w@slow.example.org", NULL, NULL, "delayed",
-	    BOUNCE_MODE_ASYNC, "undefined" },
+	    BOUNCE_MODE_ASYNC, "undefined", NULL },
 	{ "free text, quoted local part",
 	    "From: MAILER-DAEMON@mail.example.org\nTo: b@example.com\n"
 	    "Subject: Undeliverable\n\n<\"odd..name\"@example.org>: 550 "
 	    "5.1.1 no such user\n",
 	    BOUNCE_NDR, 1, "\"odd..name\"@example.org", "5.1.1", "550", NULL,
-	    BOUNCE_MODE_ASYNC, "userunknown" },
+	    BOUNCE_MODE_ASYNC, "userunknown", NULL },
 	{ "free text from a null sender, plain subject and sender",
 	    "Return-Path: <>\nFrom: no-reply@isp.example.jp\n"
 	    "To: b@example.com\nSubject: Mail\n\n"
 	    "Your mail of yesterday could not be delivered to: "
 	    "<full@isp.example.jp>\nbecause the mailbox is over its quota.\n",
 	    BOUNCE_NDR, 1, "full@isp.example.jp", NULL, NULL, NULL,
-	    BOUNCE_MODE_ASYNC, "undefined" },
+	    BOUNCE_MODE_ASYNC, "undefined", NULL },
 	{ "the same from an ordinary sender is not a report",
 	    "Return-Path: <shop@example.net>\nFrom: shop@example.net\n"
 	    "To: b@example.com\nSubject: Mail\n\n"
 	    "Your parcel could not be delivered to: <home@example.jp>\n",
-	    BOUNCE_NONE, 0, NULL, NULL, NULL, NULL, BOUNCE_MODE_NONE, NULL },
+	    BOUNCE_NONE, 0, NULL, NULL, NULL, NULL, BOUNCE_MODE_NONE, NULL, NULL },
 	{ "dsn from a local delivery program", DSN_HEAD
 	    "Reporting-MTA: dns; mta.example.com\n\n"
 	    "Final-Recipient: rfc822; local@example.com\n"
 	    "Action: failed\nStatus: 4.3.0\n"
 	    "Diagnostic-Code: x-unix; temporary failure\n\n--B--\n",
 	    BOUNCE_DSN, 1, "local@example.com", "4.3.0", NULL, "failed",
-	    BOUNCE_MODE_ASYNC, "mailererror" },
+	    BOUNCE_MODE_ASYNC, "mailererror", NULL },
 	{ "arf",
 	    "From: fbl@isp.example\nTo: abuse@example.com\nSubject: report\n"
 	    "MIME-Version: 1.0\nContent-Type: multipart/report; "
@@ -219,31 +231,31 @@ static const struct parse_case parse_cases[] = {
 	    "Content-Type: message/feedback-report\n\nFeedback-Type: Abuse\n"
 	    "Original-Rcpt-To: <Who@Example.NET>\n--F--\n",
 	    BOUNCE_ARF, 1, "who@example.net", NULL, NULL, NULL,
-	    BOUNCE_MODE_NONE, "feedback" },
+	    BOUNCE_MODE_NONE, "feedback", NULL },
 	{ "auto-reply",
 	    "From: Ann <ann@example.se>\nTo: b@example.com\n"
 	    "Subject: Out of office\nAuto-Submitted: auto-replied\n\n"
 	    "I am away.\n",
 	    BOUNCE_AUTOREPLY, 1, "ann@example.se", NULL, NULL, NULL,
-	    BOUNCE_MODE_NONE, "vacation" },
+	    BOUNCE_MODE_NONE, "vacation", NULL },
 	{ "ordinary mail",
 	    "From: someone@example.org\nTo: b@example.com\nSubject: hi\n\n"
 	    "Write to me at someone@example.org.\n",
-	    BOUNCE_NONE, 0, NULL, NULL, NULL, NULL, BOUNCE_MODE_NONE, NULL },
+	    BOUNCE_NONE, 0, NULL, NULL, NULL, NULL, BOUNCE_MODE_NONE, NULL, NULL },
 	{ "mail from a postmaster that reports nothing",
 	    "From: Postmaster <postmaster@example.org>\nTo: b@example.com\n"
 	    "Subject: Our new opening hours\n\nWrite to help@example.org "
 	    "or sales@example.org.\n",
-	    BOUNCE_NONE, 0, NULL, NULL, NULL, NULL, BOUNCE_MODE_NONE, NULL },
+	    BOUNCE_NONE, 0, NULL, NULL, NULL, NULL, BOUNCE_MODE_NONE, NULL, NULL },
 	{ "mbox From line",
 	    "From MAILER-DAEMON Tue Nov 24 06:00:00 2026\n"
 	    "From: MAILER-DAEMON@mail.example.org\nTo: b@example.com\n"
 	    "Subject: failure notice\n\n<m@example.org>:\n"
 	    "Sorry, no mailbox here by that name. (#5.1.1)\n",
 	    BOUNCE_NDR, 1, "m@example.org", "5.1.1", NULL, NULL,
-	    BOUNCE_MODE_ASYNC, "userunknown" },
+	    BOUNCE_MODE_ASYNC, "userunknown", NULL },
 	{ "empty input", "", BOUNCE_NONE, 0, NULL, NULL, NULL, NULL,
-	    BOUNCE_MODE_NONE, NULL },
+	    BOUNCE_MODE_NONE, NULL, NULL },
 };
 
 /* to_endings - the message with its LFs made CRLF or CR */
@@ -288,6 +300,11 @@ check_case(const struct bounce_parser *bp, const struct parse_case *c,
 	is_int(r->mode, c->mode, "%s (%s): mode", c->name, how);
 	is_str(reason_name(r->reason), c->reason, "%s (%s): reason", c->name,
 	    how);
+	if (c->diag_not != NULL)
+		ok(r->diagnostic != NULL &&
+		    strstr(r->diagnostic, c->diag_not) == NULL,
+		    "%s (%s): diagnostic without \"%s\"", c->name, how,
+		    c->diag_not);
 	bounce_result_free(&res);
 }
 
