@@ -24,6 +24,8 @@ for p in postfix postconf postmap postqueue smtp-source; do
 	    skip_all "$p not installed (apt-get install postfix)"
 done
 command -v swaks > /dev/null 2>&1 || skip_all "swaks not installed"
+command -v pgrep > /dev/null 2>&1 || skip_all "pgrep not installed (apt-get install procps)"
+command -v ss > /dev/null 2>&1 || skip_all "ss not installed (apt-get install iproute2)"
 PATH=$PATH:/usr/sbin
 . "$BG_SRC/tests/lib/postfix-env.sh"
 [ -x "$BG_BUILD/bench/syslog_sink" ] || skip_all "$BG_BUILD/bench/syslog_sink not built"
