@@ -42,7 +42,7 @@ MLB=$B/maillog
 WAIT=300
 wait_for() {
 	i=0
-	while [ "$(grep -c -- "$1" "$2" 2>/dev/null)" -lt "${3:-1}" ]; do
+	while c=$(grep -c -- "$1" "$2" 2>/dev/null); [ "${c:-0}" -lt "${3:-1}" ]; do
 		[ $i -ge $WAIT ] && { WAIT=30; return 1; }
 		sleep 0.1
 		i=$((i + 1))
@@ -91,8 +91,15 @@ has() {
 }
 VERP='b-[a-z0-9]*-[a-z0-9]*'
 
-mkdir -p "$A" "$T/quarantine"
+PA=$(pf_port)
+PB=$(pf_port)
+while [ "$PB" = "$PA" ]; do PB=$(pf_port); done
+pp_remote "$B" "$PB" "$PA" && pp_ours "$A" "$PA" "$PB" "unix:$T/run/milter.sock" "$OURS" ||
+    bail "cannot write the Postfix configurations"
+mkdir -p "$T/quarantine"
 chown bounceguard "$T/quarantine"
+# local_hostnames: our Postfix's myhostname, which it writes as the
+# Reporting-MTA of its DSNs (how a synchronous bounce is recognised)
 cat > "$CONF" <<CONF
 store_dir = $T/store
 quarantine_dir = $T/quarantine
@@ -100,7 +107,7 @@ verp_domain = bounces.example.com
 verp_secret_file = $T/secret
 shipped_rules_dir = $BG_SRC/rules
 rules_dir =
-local_hostnames = $OURS
+local_hostnames = $(postconf -c "$A/etc" -h myhostname)
 milter_socket = unix:$T/run/milter.sock
 milter_socket_group = postfix
 lookup_socket =
@@ -113,11 +120,6 @@ if [ -n "$PP_DEVLOG" ]; then
 fi
 start_milter || bail "cannot start the milter"
 ok 0 "milter started"
-PA=$(pf_port)
-PB=$(pf_port)
-while [ "$PB" = "$PA" ]; do PB=$(pf_port); done
-pp_remote "$B" "$PB" "$PA" && pp_ours "$A" "$PA" "$PB" "unix:$T/run/milter.sock" "$OURS" ||
-    bail "cannot write the Postfix configurations"
 pf_start "$B" "$PB" "$A" "$PA" || bail "cannot start the Postfix instances"
 ok 0 "remote site mx.remote.example on 127.0.0.1:$PB, our site $OURS on 127.0.0.1:$PA (configured from contrib/postfix/)"
 ok $(grep -q "^bounceguard unix .* pipe\$" "$A/etc/master.cf" &&
