@@ -639,7 +639,8 @@ store_join(struct store *st)
 		(void)flock(st->active, LOCK_SH);
 	rc = st->env->open(st->env, st->dir, alone ? flags : flags &
 	    ~DB_RECOVER, 0660);
-	if (rc == DB_RUNRECOVERY) {
+	/* EINVAL alone: region files a killed recovery left half made. */
+	if (rc == DB_RUNRECOVERY || (alone && rc == EINVAL)) {
 		/* A dead process or a panic; the others have been told. */
 		if ((rc = store_env_new(st)) != STORE_OK)
 			goto out;
