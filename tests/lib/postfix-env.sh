@@ -17,6 +17,8 @@
 #                            logging to DIR/maillog); change them with
 #                            postconf -c DIR/etc -e, or append to
 #                            master.cf, before pf_start
+# pf_master_services         the master.cf service lines every instance
+#                            needs, after its own listeners
 # pf_start DIR PORT [DIR PORT]...
 #                            start the instances in DIR, wait for PORT
 # pf_stop_all                stop every instance and sink started here
@@ -82,6 +84,14 @@ smtpd_client_message_rate_limit = 0
 MAIN
 	cat > "$d/etc/master.cf" <<MASTER
 127.0.0.1:$2 inet n - n - - smtpd ${4:-}
+$(pf_master_services)
+MASTER
+}
+
+# pf_master_services - the master.cf lines every private instance needs
+# (unprivileged, not chrooted), after its own listeners
+pf_master_services() {
+	cat <<'SERVICES'
 pickup    unix n - n 60 1 pickup
 cleanup   unix n - n - 0 cleanup
 qmgr      unix n - n 300 1 qmgr
@@ -101,7 +111,7 @@ discard   unix - - n - - discard
 anvil     unix - - n - 1 anvil
 scache    unix - - n - 1 scache
 postlog   unix-dgram n - n - 1 postlogd
-MASTER
+SERVICES
 }
 
 # pf_start DIR PORT [DIR PORT]... - start the instances in DIR (at the
