@@ -247,9 +247,21 @@ bounce_mime_limit(struct bounce_msg *m, const char *data, size_t len)
 	return (size_t)(p - data);
 }
 
+/* bounce_refold - a Content-Type line ending in ";" whose boundary
+   parameter its writer forgot to indent on the next line: join them */
+static void
+bounce_refold(char *nl, const char *end)
+{
+	if (nl == NULL || (size_t)(end - nl) <= 9 || nl[-1] != ';' ||
+	    strncasecmp(nl + 1, "boundary=", 9) != 0)
+		return;
+	*nl = ' ';
+}
+
 /* bounce_retype - make returned messages opaque text for GMime: only
    their headers are read, and building their MIME trees would cost
-   about as much as parsing the whole bounce */
+   about as much as parsing the whole bounce. Also mends a multipart
+   boundary written unfolded (bounce_refold). */
 static void
 bounce_retype(char *data, size_t len)
 {
@@ -267,6 +279,7 @@ bounce_retype(char *data, size_t len)
 			if ((size_t)(end - v) >= sizeof(from) - 1 &&
 			    strncasecmp(v, from, sizeof(from) - 1) == 0)
 				memcpy(v, BOUNCE_RETURNED_TYPE, sizeof(from) - 1);
+			bounce_refold(nl, end);
 		}
 		p = nl != NULL ? nl + 1 : end;
 	}

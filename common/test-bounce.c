@@ -156,6 +156,16 @@ static const struct parse_case parse_cases[] = {
 	    "near@example.org\nSubject: hi\n",
 	    BOUNCE_NDR, 1, "far@example.org", "5.2.2", "552", NULL,
 	    BOUNCE_MODE_ASYNC, "mailboxfull", "Received" },
+	{ "boundary parameter on an unindented line",
+	    "From: postmaster@gw.example.net\nTo: b@example.com\n"
+	    "Subject: Delivery failure\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=\"OUT\"\n\n--OUT\n"
+	    "Content-Type: multipart/alternative;\nboundary=\"IN\"\n\n"
+	    "--IN\nContent-Type: text/plain\n\n"
+	    "Error: undeliverable\n\n550 5.1.1 no such mailbox\n\n"
+	    "Details:\n  To: lost@example.org\n--IN--\n--OUT--\n",
+	    BOUNCE_NDR, 1, "lost@example.org", "5.1.1", "550", NULL,
+	    BOUNCE_MODE_ASYNC, "userunknown", "Content-Type" },
 	{ "report forwarded inside another message",
 	    "From: Mail Delivery Subsystem <MAILER-DAEMON@gw.example.jp>\n"
 	    "To: b@example.com\nSubject: fwd\nMIME-Version: 1.0\n"
