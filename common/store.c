@@ -605,8 +605,11 @@ store_env_new(struct store *st)
 {
 	int	 rc;
 
-	if (st->env != NULL)
-		st->env->close(st->env, 0);	/* after a failed open */
+	if (st->env != NULL) {
+		/* After DB_RUNRECOVERY Berkeley DB keeps part of it. */
+		st->env->close(st->env, 0);
+		st->leaked = true;
+	}
 	st->env = NULL;
 	if ((rc = db_env_create(&st->env, 0)) != 0)
 		return store_fail(st, rc, "create environment", NULL);
@@ -700,7 +703,9 @@ store_open(struct store **out, const char *dir, const struct store_opts *opts,
 	return STORE_OK;
 fail:
 	buf_printf(err, "%s", st->errmsg);
-	store_close(st);
+	/* Tell the caller that memory was lost, as store_close() does. */
+	if (store_close(st) == STORE_EPANIC)
+		rc = STORE_EPANIC;
 	return rc;
 }
 
@@ -713,7 +718,7 @@ store_checkpoint(struct store *st)
 	return rc ? store_fail(st, rc, "checkpoint", NULL) : STORE_OK;
 }
 
-/* store_close - close everything; STORE_EPANIC if the handle had panicked */
+/* store_close - close everything; STORE_EPANIC if memory was lost to a panic */
 int
 store_close(struct store *st)
 {
@@ -748,7 +753,7 @@ store_close(struct store *st)
 	store_watchdog_stop(st);
 	if (st->active >= 0)
 		close(st->active);	/* after leaving: then we are out */
-	rc = st->panicked ? STORE_EPANIC : STORE_OK;
+	rc = st->panicked || st->leaked ? STORE_EPANIC : STORE_OK;
 	free(st->dir);
 	free(st);
 	return rc;

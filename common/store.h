@@ -39,7 +39,11 @@
  *	(locked past store_lock_timeout, disk full, permissions, missing
  *	directory: try again later), STORE_EPANIC (reopen the store), or
  *	STORE_EFATAL (corrupt data, wrong schema version). store_error()
- *	tells what happened, naming the file.
+ *	tells what happened, naming the file. store_close(), and
+ *	store_open() when it fails, also return STORE_EPANIC when a
+ *	recovery left memory that Berkeley DB cannot free (about 30 KB):
+ *	a program that exits then may skip its leak-reporting exit
+ *	handlers.
  *--*/
 #ifndef BG_STORE_H
 #define BG_STORE_H

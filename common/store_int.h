@@ -37,6 +37,7 @@ struct store {
 	bool	 wrote;
 	int	 last_dbrc;		/* raw code of the last failure */
 	bool	 panicked;		/* DB_RUNRECOVERY was seen */
+	bool	 leaked;		/* a handle Berkeley DB cannot free */
 	pthread_t watchdog;		/* expires timed-out lock waits */
 	pthread_mutex_t wd_mtx;
 	pthread_cond_t wd_cond;
