@@ -34,7 +34,6 @@
 #include "admin.h"
 #include "parser_config.h"
 #include "bounce.h"
-#include "json.h"
 #include "util.h"
 
 /* State of one "parse" run. */
@@ -51,26 +50,8 @@ static void
 parse_out_json(const char *file, long msgno, const struct bounce_rcpt *r)
 {
 	struct buf b = BUF_INIT;
-	struct json j;
 
-	json_begin(&j, &b);
-	json_member_str(&j, "file", file);
-	if (msgno > 0)
-		json_member_int(&j, "message", msgno);
-	json_member_str(&j, "recipient", r->recipient);
-	json_member_str(&j, "action", r->action);
-	json_member_str(&j, "status", r->status);
-	json_member_str(&j, "reply_code", r->reply_code);
-	json_member_str(&j, "reason", reason_name(r->reason));
-	json_member_bool(&j, "hard", r->hard);
-	json_member_str(&j, "diagnostic", r->diagnostic);
-	json_member_str(&j, "reporting_mta", r->reporting_mta);
-	json_member_str(&j, "remote_mta", r->remote_mta);
-	json_member_str(&j, "mode", bounce_mode_name(r->mode));
-	json_member_str(&j, "feedback_type", r->feedback_type);
-	json_member_str(&j, "rule", r->rule);
-	json_end(&j);
-	buf_addch(&b, '\n');
+	bounce_rcpt_json(&b, file, msgno, r);
 	fputs(b.data, stdout);
 	buf_free(&b);
 }

@@ -105,4 +105,8 @@ void	bounce_result_free(struct bounce_result *);
 const char *bounce_kind_name(enum bounce_kind);
 const char *bounce_mode_name(enum bounce_mode);
 
+struct buf;
+void	bounce_rcpt_json(struct buf *, const char *, long,
+	    const struct bounce_rcpt *);
+
 #endif

@@ -28,7 +28,6 @@
 #include "bounce.h"
 #include "config.h"
 #include "fuzz.h"
-#include "json.h"
 #include "log.h"
 #include "parser_config.h"
 #include "util.h"
@@ -74,26 +73,13 @@ static void
 fz_json(const struct bounce_rcpt *r)
 {
 	struct buf b = BUF_INIT;
-	struct json j;
 
-	json_begin(&j, &b);
-	json_member_str(&j, "file", "fuzz");
-	json_member_str(&j, "recipient", r->recipient);
-	json_member_str(&j, "action", r->action);
-	json_member_str(&j, "status", r->status);
-	json_member_str(&j, "reply_code", r->reply_code);
-	json_member_str(&j, "reason", reason_name(r->reason));
-	json_member_bool(&j, "hard", r->hard);
-	json_member_str(&j, "diagnostic", r->diagnostic);
-	json_member_str(&j, "reporting_mta", r->reporting_mta);
-	json_member_str(&j, "remote_mta", r->remote_mta);
-	json_member_str(&j, "mode", bounce_mode_name(r->mode));
-	json_member_str(&j, "feedback_type", r->feedback_type);
-	json_member_str(&j, "rule", r->rule);
-	json_end(&j);
-	for (size_t i = 0; i < b.len; i++)
+	bounce_rcpt_json(&b, "fuzz", 0, r);
+	for (size_t i = 0; i + 1 < b.len; i++)
 		fuzz_assert((unsigned char)b.data[i] >= 0x20,
 		    "JSON line without raw control characters");
+	fuzz_assert(b.len > 0 && b.data[b.len - 1] == '\n',
+	    "JSON line ends with one newline");
 	buf_free(&b);
 }
 
