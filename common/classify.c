@@ -210,6 +210,40 @@ classify_by_command(enum reason r, const struct classify_input *in)
 	return r;
 }
 
+/* classify_is_atext - a character of an address's local part */
+static bool
+classify_is_atext(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (c != 0 && strchr(".!#$%&'*+-/=?^_`{|}~",
+	    c) != NULL);
+}
+
+/* classify_mask_local_parts - the text with every address's local part
+   cut to "x", or NULL when out of memory (caller frees). A mailbox
+   named "policyviolation" or "mailbox-full" is somebody's name, not the
+   mail system's words, and must not decide the reason. */
+static char *
+classify_mask_local_parts(const char *text)
+{
+	size_t	 n = 0, run = 0;
+	char	*out;
+
+	if ((out = malloc(strlen(text) + 1)) == NULL)
+		return NULL;
+	for (; *text != '\0'; text++) {
+		if (*text == '@' && run > 0 &&
+		    classify_is_atext((unsigned char)text[1])) {
+			n -= run - 1;
+			out[n - 1] = 'x';
+		}
+		run = classify_is_atext((unsigned char)*text) ? run + 1 : 0;
+		out[n++] = *text;
+	}
+	out[n] = '\0';
+	return out;
+}
+
 /* classify - the reason, hardness and deciding rule of a recipient */
 void
 classify(struct ruleset *rs, const struct classify_input *in,
@@ -217,6 +251,7 @@ classify(struct ruleset *rs, const struct classify_input *in,
 {
 	struct rule_input ri;
 	struct rule_match m;
+	char	*masked;
 
 	memset(out, 0, sizeof(*out));
 	if (classify_is_delivery(in)) {
@@ -228,7 +263,9 @@ classify(struct ruleset *rs, const struct classify_input *in,
 	ri.status = in->status;
 	ri.reply_code = in->reply_code;
 	ri.action = in->action;
-	ri.text[RULE_PART_DIAGNOSTIC] = in->diagnostic;
+	masked = in->diagnostic ? classify_mask_local_parts(in->diagnostic) :
+	    NULL;
+	ri.text[RULE_PART_DIAGNOSTIC] = masked ? masked : in->diagnostic;
 	ri.text[RULE_PART_SUBJECT] = in->subject;
 	ri.text[RULE_PART_BODY] = in->body;
 	if (rules_match(rs, &ri, &m)) {
@@ -236,6 +273,7 @@ classify(struct ruleset *rs, const struct classify_input *in,
 		out->rule_file = m.file;
 		out->rule_line = m.line;
 	}
+	free(masked);
 	out->limit_hit = m.limit_hit;
 	out->base = out->reason;
 	classify_finish(in, out);

@@ -216,6 +216,11 @@ static const struct phrase_case phrase_cases[] = {
 	    "domain may not exist, or it may be blacklisted.", "hostunknown" },
 	{ NULL, "554", "554 Your server may be blacklisted; also listed on "
 	    "a DNSBL", "blocked" },
+	/* a mailbox's name is not the mail system's words */
+	{ "5.1.1", "550", "550 5.1.1 <policy-team@b.example>: Recipient "
+	    "address rejected: User unknown", "userunknown" },
+	{ NULL, "550", "550 <blacklist.admin@b.example>... User unknown",
+	    "userunknown" },
 	/* held back without a reason */
 	{ "4.7.1", "450", "450 4.7.1 <a@b.example>: Recipient address "
 	    "rejected: On hold for review", "onhold" },

@@ -16,8 +16,10 @@ use strict;
 use warnings;
 use JSON::PP;
 use File::Temp qw(tempdir);
+use Cwd qw(abs_path);
 
-my $src = $ENV{BG_SRC} // '.';
+# The configuration below wants absolute paths.
+my $src = abs_path($ENV{BG_SRC} // '.');
 my $build = $ENV{BG_BUILD} // "$src/build";
 my $corpus = ($ENV{BG_CORPUS} // "$src/../shared/corpus") . "/sisimai";
 my %target = (recipient => 98, hard => 98, reason => 95, status => 98);
@@ -56,7 +58,14 @@ while (<$out>) {
 	(my $f = $r->{file}) =~ s{.*/}{};
 	push @{ $got{$f} }, $r;
 }
-close($out);
+# A parser that failed outright would print nothing and pass the
+# non-bounce check: its exit status and its stderr decide that first.
+unless (close($out)) {
+	open(my $err, '<', "$tmp/stderr");
+	print "1..1\nnot ok 1 - bounceguard parse failed (exit " . ($? >> 8) .
+	    ")\n", map({ "# $_" } <$err>);
+	exit 1;
+}
 
 my %n = map { $_ => 0 } qw(recipient hard reason status);
 my %total = %n;
