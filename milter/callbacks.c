@@ -41,6 +41,7 @@
 #include "addr.h"
 #include "log.h"
 #include "milter.h"
+#include "negotiate.h"
 #include "util.h"
 
 #define MCTX_DAEMON_MAX		64
@@ -113,9 +114,6 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
-	unsigned long skip = SMFIP_NOHELO | SMFIP_NOHDRS | SMFIP_NOEOH |
-	    SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NR_CONN |
-	    SMFIP_NR_MAIL;
 	struct mctx *m = smfi_getpriv(ctx);
 
 	(void)f2;
@@ -125,8 +123,8 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		    "(milter protocol too old): mail will not be stamped");
 	if (m == NULL && (m = calloc(1, sizeof(*m))) != NULL)
 		smfi_setpriv(ctx, m);
-	*pf0 = f0 & (SMFIF_CHGFROM | SMFIF_ADDHDRS | SMFIF_SETSYMLIST);
-	*pf1 = f1 & skip;
+	*pf0 = f0 & NEGOTIATE_ACTIONS;
+	*pf1 = f1 & NEGOTIATE_STEPS;
 	if (m == NULL)
 		*pf1 &= ~(SMFIP_NR_CONN | SMFIP_NR_MAIL);
 	else {
@@ -134,18 +132,11 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		m->noreply_mail = (*pf1 & SMFIP_NR_MAIL) != 0;
 	}
 	*pf2 = *pf3 = 0;
-	/* Only the macros we read. Postfix sends each step's macros even
-	   for a step we skip, and takes an empty list for "the default
-	   list" (milter_*_macros), so each list names one at least. */
 	if (f0 & SMFIF_SETSYMLIST) {
-		(void)smfi_setsymlist(ctx, SMFIM_CONNECT,
-		    (char *)"{daemon_name}");
-		(void)smfi_setsymlist(ctx, SMFIM_ENVFROM,
-		    (char *)"i {auth_authen} {daemon_name}");
-		(void)smfi_setsymlist(ctx, SMFIM_ENVRCPT, (char *)"i");
-		(void)smfi_setsymlist(ctx, SMFIM_DATA, (char *)"i");
-		(void)smfi_setsymlist(ctx, SMFIM_EOH, (char *)"i");
-		(void)smfi_setsymlist(ctx, SMFIM_EOM, (char *)"i");
+#define CB_SYMLIST(stage, list) \
+		(void)smfi_setsymlist(ctx, (stage), (char *)(list));
+		NEGOTIATE_MACROS(CB_SYMLIST)
+#undef CB_SYMLIST
 	}
 	return SMFIS_CONTINUE;
 }

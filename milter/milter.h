@@ -12,6 +12,8 @@
  *			reopened after another process recovered the store
  *	sendcount.c	per-domain send counters, batched in a thread
  *	callbacks.c	the libmilter callbacks
+ *	negotiate.h	what they ask at option negotiation (shared with
+ *			the reference milters of bench/milter.sh)
  *	outbound.c	which mail is outbound
  *	reply.c		the reject reply: checking and formatting
  *	lookup.c	the lookup socket server (threads, timeouts)
