@@ -216,6 +216,10 @@ static const struct phrase_case phrase_cases[] = {
 	    "domain may not exist, or it may be blacklisted.", "hostunknown" },
 	{ NULL, "554", "554 Your server may be blacklisted; also listed on "
 	    "a DNSBL", "blocked" },
+	/* a relay that sends only for senders it has verified */
+	{ "5.0.0", "554", "554 Message rejected: Email address is not "
+	    "verified. The following identities failed the check in region "
+	    "EU-WEST-1: news@example.com", "norelaying" },
 	/* a mailbox's name is not the mail system's words */
 	{ "5.1.1", "550", "550 5.1.1 <policy-team@b.example>: Recipient "
 	    "address rejected: User unknown", "userunknown" },
