@@ -30,6 +30,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -282,6 +283,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: milter_floor [-a] SOCKET\n");
 		return 2;
 	}
+	/* An MTA that gave up on us must not kill us with its socket. */
+	(void)signal(SIGPIPE, SIG_IGN);
 	floor_loop(floor_listen(argv[optind]));
 	return 0;
 }
