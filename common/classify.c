@@ -9,7 +9,8 @@
  *	same, more coarsely, for an SMTP reply code. classify() combines
  *	them with the text rules: a matching rule overrides the codes,
  *	because the text is usually more precise than the code (a 5.1.1
- *	that says the mailbox is over quota is mailboxfull).
+ *	that says the mailbox is over quota is mailboxfull). The rules see
+ *	the diagnostic with every address's local part cut to "x".
  *
  *	Two adjustments follow the rules: a recipient reported as
  *	delivered, relayed or expanded is "delivered", and an unknown-user
