@@ -113,28 +113,9 @@ PB=$(pf_port)
 # its smtpd services, and it is up when PORT listens
 demo_instance() {
 	d=$1
-	mkdir -p "$d/etc" "$d/spool" "$d/data"
-	chown postfix "$d/data"
-	cat > "$d/etc/main.cf" <<MAIN
-compatibility_level = 3.6
-queue_directory = $d/spool
-data_directory = $d/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = $2
-mydestination =
-local_recipient_maps =
-alias_maps =
-alias_database =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-smtp_host_lookup = native
+	pf_main_cf "$d" "$2"
+	cat >> "$d/etc/main.cf" <<MAIN
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
-smtp_tls_security_level = none
-smtpd_tls_security_level = none
-maillog_file = $d/maillog
-maillog_file_prefixes = $d
 biff = no
 $4
 MAIN

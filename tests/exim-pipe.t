@@ -7,20 +7,7 @@
 # run.
 set -u
 
-if [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP needs root: the private Exim runs as root with -C"
-	exit 0
-fi
-if ! EXIM=$(sh "$BG_SRC/tests/lib/exim-setup.sh" 2>/tmp/exim-setup.$$); then
-	echo "1..0 # SKIP Exim unavailable: $(tail -1 /tmp/exim-setup.$$)"
-	rm -f /tmp/exim-setup.$$
-	exit 0
-fi
-rm -f /tmp/exim-setup.$$
-if ! command -v swaks >/dev/null 2>&1; then
-	echo "1..0 # SKIP swaks (the SMTP client) is not installed: sh build-aux/deps.sh --test"
-	exit 0
-fi
+. "$BG_SRC/tests/lib/exim-env.sh"
 
 . "$BG_SRC/tests/lib/pipe-env.sh"
 
@@ -66,22 +53,10 @@ sed -n '/^# --- begin routers ---$/,/^# --- begin transports ---$/p' "$snippet" 
     subst > "$E/routers.conf"
 sed -n '/^# --- begin transports ---$/,$p' "$snippet" | subst > "$E/transports.conf"
 
-cat > "$E/exim.conf" <<CONF
-primary_hostname = mx.test.example
+{ exim_main_conf "$E" mx.test.example; cat <<CONF
 qualify_domain = test.example
-exim_path = $EXIM
-spool_directory = $E/spool
-log_file_path = $E/log/%slog
-pid_file_path = $E/exim.pid
-local_interfaces = <; 127.0.0.1
 domainlist local_domains = bounces.example.com
-acl_smtp_rcpt = acl_check_rcpt
-host_lookup =
-rfc1413_hosts =
-rfc1413_query_timeout = 0s
-tls_advertise_hosts =
 never_users = root
-keep_environment =
 log_selector = +received_recipients
 # The daemon's reception process runs as Debian-exim, and Exim drops root
 # when Debian-exim re-executes it with -C for the immediate delivery, so it
@@ -103,6 +78,7 @@ begin transports
 begin retry
 *  *  F,1h,5m
 CONF
+} > "$E/exim.conf"
 
 check "snippet: router extracted" grep -q '^bounceguard_verp:' "$E/routers.conf"
 check "snippet: transport extracted" grep -q '^bounceguard_pipe:' "$E/transports.conf"

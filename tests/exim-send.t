@@ -10,23 +10,11 @@
 # mail leaves unstamped and unchecked, as documented.
 set -u
 BG_SRC=${BG_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
-if [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP needs root: the private Exims run as root with -C"
-	exit 0
-fi
-if ! EXIM=$(sh "$BG_SRC/tests/lib/exim-setup.sh" 2>/tmp/exim-setup.$$); then
-	echo "1..0 # SKIP Exim unavailable: $(tail -1 /tmp/exim-setup.$$)"
-	rm -f /tmp/exim-setup.$$
-	exit 0
-fi
-rm -f /tmp/exim-setup.$$
-if ! command -v swaks >/dev/null 2>&1; then
-	echo "1..0 # SKIP swaks (the SMTP client) is not installed: sh build-aux/deps.sh --test"
-	exit 0
-fi
+. "$BG_SRC/tests/lib/exim-env.sh"
 
 . "$BG_SRC/tests/lib/milter-env.sh"
 . "$BG_SRC/tests/lib/postfix-env.sh"
+. "$BG_SRC/tests/lib/dsn.sh"
 BG=$BG_BUILD/bounceguard
 PIPE=$BG_BUILD/bounceguard-pipe
 [ -x "$BG" ] && [ -x "$PIPE" ] || skip_all "$BG or $PIPE not built"
@@ -98,22 +86,10 @@ check "snippet: the outbound router, stamping with errors_to" \
 check "snippet: the smtp transport, one recipient per copy" \
     sh -c "grep -q '^bounceguard_smtp:' '$S/transports.conf' && grep -q 'max_rcpt = 1' '$S/transports.conf'"
 
-cat > "$S/exim.conf" <<CONF
-primary_hostname = mx.test.example
+{ exim_main_conf "$S" mx.test.example; cat <<CONF
 qualify_domain = test.example
-exim_path = $EXIM
-spool_directory = $S/spool
-log_file_path = $S/log/%slog
-pid_file_path = $S/exim.pid
-local_interfaces = <; 127.0.0.1
 domainlist local_domains = bounces.example.com
-acl_smtp_rcpt = acl_check_rcpt
-host_lookup =
-rfc1413_hosts =
-rfc1413_query_timeout = 0s
-tls_advertise_hosts =
 never_users = root
-keep_environment =
 log_selector = +received_recipients +return_path_on_delivery
 # Messages are queued and delivered by "exim -M" or "-qff" as root (see
 # exim-pipe.t: Debian-exim cannot switch to the pipe's user with -C).
@@ -151,22 +127,11 @@ remote_smtp:
 begin retry
 *  *  F,1h,5m
 CONF
+} > "$S/exim.conf"
 
 # The remote site: accepts mail and keeps it queued, except for
 # nosuchuser, refused at RCPT as unknown.
-cat > "$R/exim.conf" <<CONF
-primary_hostname = mx.remote.example
-exim_path = $EXIM
-spool_directory = $R/spool
-log_file_path = $R/log/%slog
-pid_file_path = $R/exim.pid
-local_interfaces = <; 127.0.0.1
-acl_smtp_rcpt = acl_check_rcpt
-host_lookup =
-rfc1413_hosts =
-rfc1413_query_timeout = 0s
-tls_advertise_hosts =
-keep_environment =
+{ exim_main_conf "$R" mx.remote.example; cat <<CONF
 log_selector = +received_recipients
 queue_only = true
 
@@ -176,6 +141,7 @@ acl_check_rcpt:
          message = 550 5.1.1 <\$local_part@\$domain>: Recipient address rejected: User unknown in local recipient table
   accept
 CONF
+} > "$R/exim.conf"
 
 for c in "$S/exim.conf" "$R/exim.conf"; do
 	"$EXIM" -C "$c" -bV > "$T/bV.out" 2>&1
@@ -314,32 +280,7 @@ case $l in *' <"john doe"@example.org> P=<'"$NEWS"'> R=bounceguard_outbound T=bo
 
 # (b) The remote site's bounce for bob (asynchronous): routed to
 # bounceguard_pipe, recorded, bob suppressed.
-cat > "$T/dsn" <<MSG
-From: MAILER-DAEMON@mx.remote.example (Mail Delivery System)
-To: $v
-Subject: Undelivered Mail Returned to Sender
-Message-ID: <async.$$@mx.remote.example>
-MIME-Version: 1.0
-Content-Type: multipart/report; report-type=delivery-status; boundary="B"
-
---B
-Content-Type: text/plain
-
-This is the mail system at host mx.remote.example.
-
---B
-Content-Type: message/delivery-status
-
-Reporting-MTA: dns; mx.remote.example
-
-Final-Recipient: rfc822; bob@example.org
-Action: failed
-Status: 5.1.1
-Remote-MTA: dns; mx.remote.example
-Diagnostic-Code: smtp; 550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown in virtual mailbox table
-
---B--
-MSG
+dsn bob@example.org 5.1.1 "550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown in virtual mailbox table" failed "async.$$" "$v" > "$T/dsn"
 smtp "<>" "$v" "$T/dsn"
 ok $([ -n "$mid" ]; echo $?) "b: the remote site's bounce to the VERP address accepted over SMTP"
 deliver

@@ -69,43 +69,7 @@ run_pipe() {
 	rc=$?
 }
 
-# dsn ADDRESS STATUS DIAGNOSTIC [ACTION] [MESSAGE_ID]: an RFC 3464 report
-dsn() {
-	cat <<MSG
-From: MAILER-DAEMON@mx.remote.example (Mail Delivery System)
-To: bounces@bounces.example.com
-Subject: Undelivered Mail Returned to Sender
-Message-ID: <${5:-$$.$n}@mx.remote.example>
-MIME-Version: 1.0
-Content-Type: multipart/report; report-type=delivery-status; boundary="B"
-
---B
-Content-Type: text/plain
-
-This is the mail system at host mx.remote.example.
-
---B
-Content-Type: message/delivery-status
-
-Reporting-MTA: dns; mx.remote.example
-
-Final-Recipient: rfc822; $1
-Action: ${4:-failed}
-Status: $2
-Remote-MTA: dns; mx.remote.example
-Diagnostic-Code: smtp; $3
-
---B
-Content-Type: message/rfc822
-
-From: News <news@news.example.com>
-To: $1
-Subject: hello
-
-hi
---B--
-MSG
-}
+. "$BG_SRC/tests/lib/dsn.sh"
 
 hard_dsn() { dsn "$1" 5.1.1 "550 5.1.1 <$1>: Recipient address rejected: User unknown in virtual mailbox table" failed "$2"; }
 full_dsn() { dsn "$1" 5.2.2 "552 5.2.2 <$1>: Mailbox full" failed "$2"; }

@@ -11,6 +11,8 @@
 #                            to RELAYPORT, with MILTER (a socket) as
 #                            smtpd and non-smtpd milter, and
 #                            SMTPD-OPTIONS ("-o name=value") on smtpd
+# pf_main_cf DIR HOSTNAME    the directories and the main.cf lines every
+#                            instance shares, for callers that add their own
 # pf_config DIR PORT HOSTNAME [SMTPD-OPTIONS]
 #                            write the main.cf and master.cf that every
 #                            instance shares (no relayhost, no milter,
@@ -49,20 +51,19 @@ pf_sink() {
 	PF_SINKS="$PF_SINKS $!"
 }
 
-# pf_config DIR PORT HOSTNAME [SMTPD-OPTIONS] - the configuration of a
-# private instance that listens on 127.0.0.1:PORT
-pf_config() {
-	d=$1
-	mkdir -p "$d/etc" "$d/spool" "$d/data"
-	chown postfix "$d/data"
-	cat > "$d/etc/main.cf" <<MAIN
+# pf_main_cf DIR HOSTNAME - the directories of a private instance and the
+# main.cf lines every one shares (loopback only, no local delivery, no
+# TLS, its own mail log); callers append their own lines
+pf_main_cf() {
+	mkdir -p "$1/etc" "$1/spool" "$1/data"
+	chown postfix "$1/data"
+	cat > "$1/etc/main.cf" <<MAIN
 compatibility_level = 3.6
-queue_directory = $d/spool
-data_directory = $d/data
+queue_directory = $1/spool
+data_directory = $1/data
 mail_owner = postfix
 setgid_group = postdrop
-myhostname = $3
-mydomain = ${3#*.}
+myhostname = $2
 mydestination =
 local_recipient_maps =
 alias_maps =
@@ -71,18 +72,27 @@ inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
 smtp_host_lookup = native
-smtpd_relay_restrictions = permit_mynetworks, reject
-smtpd_recipient_restrictions =
 smtp_tls_security_level = none
 smtpd_tls_security_level = none
-maillog_file_prefixes = $d
-maillog_file = $d/maillog
+maillog_file_prefixes = $1
+maillog_file = $1/maillog
+MAIN
+}
+
+# pf_config DIR PORT HOSTNAME [SMTPD-OPTIONS] - the configuration of a
+# private instance that listens on 127.0.0.1:PORT
+pf_config() {
+	pf_main_cf "$1" "$3"
+	cat >> "$1/etc/main.cf" <<MAIN
+mydomain = ${3#*.}
+smtpd_relay_restrictions = permit_mynetworks, reject
+smtpd_recipient_restrictions =
 default_destination_concurrency_limit = 50
 default_process_limit = 200
 smtpd_client_connection_count_limit = 0
 smtpd_client_message_rate_limit = 0
 MAIN
-	cat > "$d/etc/master.cf" <<MASTER
+	cat > "$1/etc/master.cf" <<MASTER
 127.0.0.1:$2 inet n - n - - smtpd ${4:-}
 $(pf_master_services)
 MASTER
