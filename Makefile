@@ -43,19 +43,41 @@ ifeq ($(WERROR),1)
 WARN    += -Werror
 endif
 CFLAGS  ?= -O2 -g
-DEFS    = -std=gnu11 -D_GNU_SOURCE -Icommon $(GMIME_CFLAGS) $(PCRE2_CFLAGS) \
+DEFS    = -std=gnu11 -D_GNU_SOURCE $(GMIME_CFLAGS) $(PCRE2_CFLAGS) \
 	-DBG_VERSION='"$(VERSION)"' \
 	-DBG_SYSCONFDIR='"$(SYSCONFDIR)"' -DBG_STATEDIR='"$(STATEDIR)"' \
 	-DBG_RULESDIR='"$(DATADIR)/rules"'
-ALL_CFLAGS = $(DEFS) $(CFLAGS) $(WARN) $(SAN_FLAGS)
+ALL_CFLAGS = $(DEFS) $(INC) $(CFLAGS) $(WARN) $(SAN_FLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
 LIBS    = $(GMIME_LIBS) $(PCRE2_LIBS) $(DB_LIBS) -lpthread
 
-COMMON_SRC := $(filter-out common/test-%.c,$(wildcard common/*.c))
-COMMON_OBJ := $(COMMON_SRC:%.c=$(O)/%.o)
-LIBBG      := $(O)/libbg.a
-TEST_SRC   := $(wildcard common/test-*.c)
-TEST_BIN   := $(TEST_SRC:common/%.c=$(O)/tests/%)
+# The libraries of common/, from the bottom up. Each may use only those
+# before it in this list: its objects are compiled with the include
+# directories of itself and the libraries below it, and the programs
+# link the archives top first, so an upward include or call fails to build.
+#   base      buffers, logging, memory and strings, JSON, privileges, TAP
+#   mail      mail addresses and the bounce reason vocabulary
+#   conf      the configuration file
+#   store     the Berkeley DB store
+#   verp      signed VERP return paths
+#   classify  rule files and the classifier
+#   bounce    the bounce parser: formats, recipients, JSON output
+#   policy    what a classified bounce does to an address
+LIB_ORDER  := base mail conf store verp classify bounce policy
+# lib_upto(L, LIST): the libraries of LIST from the first up to L
+lib_upto    = $(firstword $(2)) $(if $(filter $(1),$(firstword $(2))),,$(call \
+              lib_upto,$(1),$(wordlist 2,$(words $(2)),$(2))))
+lib_reverse = $(if $(1),$(call lib_reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
+INC        := $(LIB_ORDER:%=-Icommon/%)
+$(foreach l,$(LIB_ORDER),$(eval $(O)/common/$(l)/%.o: INC := \
+    $(patsubst %,-Icommon/%,$(call lib_upto,$(l),$(LIB_ORDER)))))
+COMMON_HDR := $(wildcard common/*/*.h)
+LIB_SRC     = $(filter-out common/$(1)/test-%.c,$(wildcard common/$(1)/*.c))
+LIB_ARCHIVES := $(foreach l,$(call lib_reverse,$(LIB_ORDER)),$(O)/lib/lib$(l).a)
+LIBBG      := $(LIB_ARCHIVES)
+COMMON_SRC := $(foreach l,$(LIB_ORDER),$(call LIB_SRC,$(l)))
+TEST_SRC   := $(wildcard common/*/test-*.c)
+TEST_BIN   := $(foreach t,$(TEST_SRC),$(O)/tests/$(basename $(notdir $(t))))
 
 PROG_DIRS  := $(foreach d,admin pipe milter,$(if $(wildcard $(d)/*.c),$(d)))
 PROG_admin  := bounceguard
@@ -76,7 +98,7 @@ FUZZ_CC      ?= clang
 FZ           := build/fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
                 -fno-sanitize-recover=undefined
-FUZZ_CFLAGS   = $(DEFS) -O1 -g $(WARN) $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+FUZZ_CFLAGS   = $(DEFS) $(LIB_ORDER:%=-Icommon/%) -O1 -g $(WARN) $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
                 -Ifuzz -Imilter -DFUZZ_SRCDIR='"$(CURDIR)"'
 FUZZ_BIN     := $(FUZZ_TARGETS:%=$(FZ)/fuzz-%)
 
@@ -90,13 +112,17 @@ config.mk: configure.ac config.mk.in
 	autoreconf -fi
 	./configure --quiet
 
-$(O)/%.o: %.c $(wildcard common/*.h) config.mk
+$(O)/%.o: %.c $(COMMON_HDR) config.mk
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(LIBBG): $(COMMON_OBJ)
-	@rm -f $@
-	ar rcs $@ $^
+define lib_rule
+$(O)/lib/lib$(1).a: $(patsubst %.c,$(O)/%.o,$(call LIB_SRC,$(1)))
+	@mkdir -p $$(@D)
+	@rm -f $$@
+	ar rcs $$@ $$^
+endef
+$(foreach l,$(LIB_ORDER),$(eval $(call lib_rule,$(l))))
 
 define prog_rule
 $(O)/$(PROG_$(1)): $(patsubst %.c,$(O)/%.o,$(wildcard $(1)/*.c)) $(LIBBG)
@@ -104,9 +130,16 @@ $(O)/$(PROG_$(1)): $(patsubst %.c,$(O)/%.o,$(wildcard $(1)/*.c)) $(LIBBG)
 endef
 $(foreach d,$(PROG_DIRS),$(eval $(call prog_rule,$(d))))
 
-$(O)/tests/%: common/%.c common/tap.h $(LIBBG)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBBG) $(LIBS)
+# A unit test sees the include directories of its own library and
+# those below it, like the library's own modules.
+define test_rule
+$(O)/tests/$(basename $(notdir $(1))): INC := $(patsubst %,-Icommon/%,$(call \
+    lib_upto,$(word 2,$(subst /, ,$(1))),$(LIB_ORDER)))
+$(O)/tests/$(basename $(notdir $(1))): $(1) common/base/tap.h $(LIBBG)
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_CFLAGS) $$(ALL_LDFLAGS) -o $$@ $$< $$(LIBBG) $$(LIBS)
+endef
+$(foreach t,$(TEST_SRC),$(eval $(call test_rule,$(t))))
 
 $(O)/bench/%: bench/%.c $(LIBBG)
 	@mkdir -p $(@D)
@@ -119,7 +152,7 @@ $(O)/fuzz-replay/fuzz-%: fuzz/fuzz_%.c fuzz/replay.c fuzz/fuzz_util.c fuzz/fuzz.
 	  $(ALL_LDFLAGS) -o $@ $(filter %.c,$^) \
 	  $(if $(filter lookup,$*),$(FUZZ_MILTER:%=$(O)/milter/%.o)) $(LIBBG) $(LIBS)
 
-$(FZ)/obj/%.o: %.c $(wildcard common/*.h) fuzz/fuzz.h milter/milter.h config.mk
+$(FZ)/obj/%.o: %.c $(COMMON_HDR) fuzz/fuzz.h milter/milter.h config.mk
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 

@@ -2,7 +2,7 @@
 # config-docs.t - every configuration key is documented, and the manuals
 # are clean.
 #
-# Keys are taken from the CFG_KEY(name, ...) lines of common/config_keys.h.
+# Keys are taken from the CFG_KEY(name, ...) lines of common/conf/config_keys.h.
 # Checks, printed as TAP:
 #  - each key appears exactly once as "name =" or "#name =" at the start
 #    of a line in contrib/bounceguard.conf;
@@ -21,7 +21,7 @@
 
 src=${BG_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
 build=${BG_BUILD:-$src/build}
-keys_h=$src/common/config_keys.h
+keys_h=$src/common/conf/config_keys.h
 conf=$src/contrib/bounceguard.conf
 man5=$src/man/bounceguard.conf.5
 
