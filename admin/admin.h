@@ -24,10 +24,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "buf.h"
-#include "config.h"
-#include "store.h"
-#include "util.h"
+#include "libbase.h"
+#include "libconf.h"
+#include "libstore.h"
 
 #define EXIT_USAGE	2
 

@@ -25,8 +25,7 @@
 #include <strings.h>
 
 #include "admin.h"
-#include "json.h"
-#include "util.h"
+#include "libbase.h"
 
 const char *const row_names[ROW_NCOLS] = {
 	"address", "state", "reason", "scope", "source", "since", "expires",

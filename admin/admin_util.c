@@ -23,9 +23,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "addr.h"
 #include "admin.h"
-#include "util.h"
+#include "libbase.h"
+#include "libmail.h"
 
 /* admin_getopt - the next option, -1 at the end, -2 after a usage error */
 int

@@ -32,11 +32,8 @@
 #include <unistd.h>
 
 #include "admin.h"
-#include "log.h"
-#include "privs.h"
-#include "store.h"
-#include "store_maint.h"
-#include "util.h"
+#include "libbase.h"
+#include "libstore.h"
 
 struct admin_cmd {
 	const char *name;

@@ -27,9 +27,9 @@
 #include <unistd.h>
 
 #include "admin.h"
-#include "rules.h"
-#include "util.h"
-#include "verp.h"
+#include "libbase.h"
+#include "libclassify.h"
+#include "libverp.h"
 
 struct check_run {
 	int	 problems;

@@ -33,8 +33,8 @@
 #include <unistd.h>
 
 #include "admin.h"
-#include "store_maint.h"
-#include "util.h"
+#include "libbase.h"
+#include "libstore.h"
 
 /* db_rm - nftw callback: remove one entry */
 static int

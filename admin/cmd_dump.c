@@ -24,9 +24,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "addr.h"
 #include "admin.h"
-#include "util.h"
+#include "libbase.h"
+#include "libmail.h"
 
 struct dump_run {
 	bool	 json;

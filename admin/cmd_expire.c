@@ -21,9 +21,8 @@
 #include <string.h>
 
 #include "admin.h"
-#include "log.h"
-#include "store_maint.h"
-#include "util.h"
+#include "libbase.h"
+#include "libstore.h"
 
 #define EXPIRE_BATCH	500
 

@@ -38,11 +38,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "addr.h"
 #include "admin.h"
-#include "log.h"
-#include "store_maint.h"
-#include "util.h"
+#include "libbase.h"
+#include "libmail.h"
+#include "libstore.h"
 
 #define IMPORT_BATCH	1000
 #define IMPORT_FIELDS	64

@@ -32,9 +32,8 @@
 #include <sys/stat.h>
 
 #include "admin.h"
-#include "parser_config.h"
-#include "bounce.h"
-#include "util.h"
+#include "libbase.h"
+#include "libbounce.h"
 
 /* State of one "parse" run. */
 struct parse_run {

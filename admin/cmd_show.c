@@ -18,10 +18,9 @@
  *--*/
 #include <string.h>
 
-#include "addr.h"
 #include "admin.h"
-#include "json.h"
-#include "util.h"
+#include "libbase.h"
+#include "libmail.h"
 
 #define SHOW_COLS	11
 

@@ -22,8 +22,7 @@
 #include <string.h>
 
 #include "admin.h"
-#include "json.h"
-#include "util.h"
+#include "libbase.h"
 
 #define STATS_REASONS	64
 #define STATS_TOP	3

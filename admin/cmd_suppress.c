@@ -24,10 +24,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "addr.h"
 #include "admin.h"
-#include "log.h"
-#include "util.h"
+#include "libbase.h"
+#include "libmail.h"
 
 struct supp_change {
 	const char *addr;

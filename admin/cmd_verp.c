@@ -19,11 +19,11 @@
  *--*/
 #include <string.h>
 
-#include "addr.h"
 #include "admin.h"
-#include "store.h"
-#include "util.h"
-#include "verp.h"
+#include "libbase.h"
+#include "libmail.h"
+#include "libstore.h"
+#include "libverp.h"
 
 /* verp_codec_load - the codec the configuration describes */
 static struct verp_keys *

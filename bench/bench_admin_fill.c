@@ -20,11 +20,9 @@
 
 #include <unistd.h>
 
-#include "log.h"
-#include "privs.h"
+#include "libbase.h"
+#include "libstore.h"
 #include "store_int.h"
-#include "store_maint.h"
-#include "util.h"
 
 /* fill_day - one domain's counters for one day */
 static int

@@ -28,10 +28,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "buf.h"
-#include "log.h"
-#include "store.h"
-#include "util.h"
+#include "libbase.h"
+#include "libstore.h"
 
 /* lookup_now_us - a monotonic clock in microseconds */
 static double

@@ -29,9 +29,8 @@
 
 #include <gmime/gmime.h>
 
-#include "bounce.h"
-#include "buf.h"
-#include "util.h"
+#include "libbase.h"
+#include "libbounce.h"
 
 struct bench_msg {
 	char	*data;

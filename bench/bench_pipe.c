@@ -25,9 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "log.h"
-#include "util.h"
+#include "libbase.h"
 
 static double
 now_ms(void)

@@ -32,10 +32,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "store.h"
-#include "util.h"
-#include "verp.h"
+#include "libbase.h"
+#include "libconf.h"
+#include "libstore.h"
+#include "libverp.h"
 
 struct seed_supp {
 	const char *reason;

@@ -26,11 +26,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "log.h"
-#include "store.h"
-#include "util.h"
-#include "verp.h"
+#include "libbase.h"
+#include "libconf.h"
+#include "libstore.h"
+#include "libverp.h"
 
 /* tool_config - the configuration or exit */
 static struct config *

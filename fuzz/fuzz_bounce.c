@@ -25,12 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bounce.h"
-#include "config.h"
 #include "fuzz.h"
-#include "log.h"
-#include "parser_config.h"
-#include "util.h"
+#include "libbase.h"
+#include "libbounce.h"
+#include "libconf.h"
 
 static struct config *fz_cfg;
 static struct bounce_parser fz_bp;

@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
 #include "fuzz.h"
-#include "log.h"
+#include "libbase.h"
+#include "libconf.h"
 
 /* LLVMFuzzerInitialize - nothing to set up */
 int

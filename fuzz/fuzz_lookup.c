@@ -31,9 +31,8 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "log.h"
+#include "libbase.h"
 #include "milter.h"
-#include "util.h"
 
 #define FZ_IN_SIZE	(LOOKUP_REQUEST_MAX + 32)	/* as lookup.c */
 

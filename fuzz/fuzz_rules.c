@@ -22,9 +22,9 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "log.h"
-#include "reason.h"
-#include "rules.h"
+#include "libbase.h"
+#include "libclassify.h"
+#include "libmail.h"
 
 #define FZ_MATCH_LIMIT	20000
 #define FZ_DEPTH_LIMIT	2000

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "util.h"
+#include "libbase.h"
 
 #ifndef FUZZ_SRCDIR
 #define FUZZ_SRCDIR	"."

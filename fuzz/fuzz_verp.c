@@ -23,11 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr.h"
 #include "fuzz.h"
-#include "log.h"
-#include "util.h"
-#include "verp.h"
+#include "libbase.h"
+#include "libmail.h"
+#include "libverp.h"
 
 #define FZ_NOW		((time_t)1790000000)
 #define FZ_MAX_AGE	(30LL * 86400)

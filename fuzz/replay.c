@@ -22,9 +22,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "buf.h"
 #include "fuzz.h"
-#include "util.h"
+#include "libbase.h"
 
 /* replay_file - one input; 0 or -1 */
 static int

@@ -38,11 +38,10 @@
 
 #include <libmilter/mfapi.h>
 
-#include "addr.h"
-#include "log.h"
+#include "libbase.h"
+#include "libmail.h"
 #include "milter.h"
 #include "negotiate.h"
-#include "util.h"
 
 #define MCTX_DAEMON_MAX		64
 #define MCTX_TEMPFAIL_TEXT	"bounceguard: store unavailable, try again later"

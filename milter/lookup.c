@@ -29,9 +29,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "libbase.h"
 #include "milter.h"
-#include "util.h"
 
 #define LOOKUP_MAX_CLIENTS	128
 

@@ -39,10 +39,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "addr.h"
-#include "log.h"
+#include "libbase.h"
+#include "libmail.h"
 #include "milter.h"
-#include "util.h"
 
 enum lk_result { LK_OK, LK_SUPPRESSED, LK_TEMPFAIL, LK_ERROR };
 

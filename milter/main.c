@@ -41,10 +41,8 @@
 
 #include <libmilter/mfapi.h>
 
-#include "log.h"
+#include "libbase.h"
 #include "milter.h"
-#include "privs.h"
-#include "util.h"
 
 /* usage - the synopsis, and exit 2 */
 static void __attribute__((noreturn))

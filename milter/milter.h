@@ -31,10 +31,10 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "buf.h"
-#include "config.h"
-#include "store.h"
-#include "verp.h"
+#include "libbase.h"
+#include "libconf.h"
+#include "libstore.h"
+#include "libverp.h"
 
 #define MILTER_PROGNAME		"bounceguard-milter"
 #define MILTER_ERR_MAX		512

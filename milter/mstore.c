@@ -25,9 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "libbase.h"
 #include "milter.h"
-#include "util.h"
 
 #define MSTORE_RETRY_SECONDS	5
 #define MSTORE_NOSTORE		(-100)	/* internal: no handle open */

@@ -23,8 +23,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "libbase.h"
 #include "milter.h"
-#include "util.h"
 
 /* reply_codes - split "CODE [X.Y.Z] TEXT"; the text's offset, or -1 */
 static int

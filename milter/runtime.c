@@ -23,9 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "libbase.h"
 #include "milter.h"
-#include "util.h"
 
 static pthread_mutex_t rt_mtx = PTHREAD_MUTEX_INITIALIZER;
 static struct mrt *rt_current;

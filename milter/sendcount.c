@@ -17,9 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "libbase.h"
 #include "milter.h"
-#include "util.h"
 
 #define SENDCOUNT_BATCH		1024	/* flush at once beyond this */
 #define SENDCOUNT_MAX		100000	/* drop beyond this (store stuck) */

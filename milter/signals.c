@@ -17,9 +17,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "log.h"
+#include "libbase.h"
 #include "milter.h"
-#include "util.h"
 
 static pthread_t sig_thread;
 static bool sig_running;

@@ -24,8 +24,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "libbase.h"
 #include "milter.h"
-#include "util.h"
 
 /* sockets_unix_path - the path of a unix: or local: socket, else -1 */
 int

@@ -24,10 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "json.h"
-#include "log.h"
+#include "libbase.h"
 #include "pipe.h"
-#include "util.h"
 
 /* events_json - the event as one JSON line */
 static void

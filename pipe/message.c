@@ -24,9 +24,9 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "addr.h"
+#include "libbase.h"
+#include "libmail.h"
 #include "pipe.h"
-#include "util.h"
 
 /* pipe_read_message - standard input, up to the size limit */
 int

@@ -33,11 +33,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "libbase.h"
+#include "libbounce.h"
+#include "libstore.h"
 #include "pipe.h"
-#include "parser_config.h"
-#include "store.h"
-#include "util.h"
 
 /* pipe_exit - close the store, then exit */
 __attribute__((noreturn))

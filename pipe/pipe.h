@@ -13,11 +13,11 @@
 #include <stdbool.h>
 #include <time.h>
 
-#include "bounce.h"
-#include "buf.h"
-#include "config.h"
-#include "policy.h"
-#include "verp.h"
+#include "libbase.h"
+#include "libbounce.h"
+#include "libconf.h"
+#include "libpolicy.h"
+#include "libverp.h"
 
 /* <sysexits.h> values, as Postfix pipe(8) reads them. */
 #define PIPE_EX_OK		0

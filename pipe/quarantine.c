@@ -26,9 +26,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "libbase.h"
 #include "pipe.h"
-#include "util.h"
 
 /* quarantine_mkdirs - the Maildir's directories */
 static int

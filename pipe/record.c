@@ -24,10 +24,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "log.h"
+#include "libbase.h"
+#include "libstore.h"
 #include "pipe.h"
-#include "store.h"
-#include "util.h"
 
 /* record_find - the reported recipient that best matches an address */
 static const struct bounce_rcpt *

@@ -24,7 +24,6 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "util.h"
 
 static const char *log_name = "bounceguard";
 static int log_dest = LOG_TO_STDERR;
@@ -61,7 +60,8 @@ log_init(const char *progname, int dest)
 int
 log_set_facility(const char *name)
 {
-	for (size_t i = 0; i < BG_ARRAY_SIZE(log_facilities); i++) {
+	for (size_t i = 0; i < sizeof(log_facilities) /
+	    sizeof(log_facilities[0]); i++) {
 		if (strcmp(log_facilities[i].name, name) != 0)
 			continue;
 		log_facility = log_facilities[i].value;

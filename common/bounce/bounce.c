@@ -26,7 +26,9 @@
  *	names a Remote-MTA and an smtp diagnostic; any other bounce is
  *	"async". Complaints and auto-replies have no mode.
  *
- *	bounce_result_free() releases what a result owns.
+ *	The recipient list it fills (bounce_rcpt.c) and the text scanners
+ *	(bounce_scan.c) sit below the format modules, which use them and
+ *	never call back into this file.
  * DIAGNOSTICS
  *	bounce_parse() returns -1 when GMime cannot read the message at
  *	all, 0 otherwise; a message that is not a bounce gives kind
@@ -37,9 +39,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bounce_format.h"
 #include "bounce_int.h"
-#include "classify.h"
-#include "util.h"
+#include "libbase.h"
+#include "libclassify.h"
 
 #define BOUNCE_MAX_DIAG	1000		/* bytes of diagnostic kept */
 
@@ -83,81 +86,6 @@ bounce_mode_name(enum bounce_mode mode)
 	if (mode == BOUNCE_MODE_SYNC)
 		return "sync";
 	return mode == BOUNCE_MODE_ASYNC ? "async" : NULL;
-}
-
-/* bounce_is_local_host - one of our own MTAs */
-bool
-bounce_is_local_host(const struct bounce_parser *p, const char *host)
-{
-	static char self[256];
-
-	if (host == NULL)
-		return false;
-	for (size_t i = 0; i < p->nlocal_hostnames; i++)
-		if (strcasecmp(p->local_hostnames[i], host) == 0)
-			return true;
-	if (p->nlocal_hostnames > 0)
-		return false;
-	if (self[0] == '\0' && gethostname(self, sizeof(self) - 1) < 0 &&
-	    bg_strlcpy(self, "localhost", sizeof(self)) >= sizeof(self))
-		self[0] = '\0';
-	return strcasecmp(self, host) == 0;
-}
-
-/* bounce_rcpt_find - the recipient with this address, or NULL */
-struct bounce_rcpt *
-bounce_rcpt_find(struct bounce_msg *m, const char *addr)
-{
-	for (size_t i = 0; i < m->res->nrcpt; i++)
-		if (m->res->rcpt[i].recipient != NULL && addr != NULL &&
-		    strcmp(m->res->rcpt[i].recipient, addr) == 0)
-			return &m->res->rcpt[i];
-	return NULL;
-}
-
-/* bounce_rcpt_add - a new recipient (address copied), or NULL at limit */
-struct bounce_rcpt *
-bounce_rcpt_add(struct bounce_msg *m, const char *addr)
-{
-	struct bounce_result *res = m->res;
-	struct bounce_rcpt *r;
-
-	if (res->nrcpt >= m->p->max_recipients) {
-		res->truncated = true;
-		res->rcpt_dropped++;
-		return NULL;
-	}
-	res->rcpt = xrealloc(res->rcpt, (res->nrcpt + 1) * sizeof(*r));
-	r = &res->rcpt[res->nrcpt++];
-	memset(r, 0, sizeof(*r));
-	r->recipient = addr != NULL ? xstrdup(addr) : NULL;
-	return r;
-}
-
-/* bounce_rcpt_free - release what one recipient owns */
-static void
-bounce_rcpt_free(struct bounce_rcpt *r)
-{
-	free(r->recipient);
-	free(r->action);
-	free(r->status);
-	free(r->reply_code);
-	free(r->command);
-	free(r->diagnostic);
-	free(r->reporting_mta);
-	free(r->remote_mta);
-	free(r->feedback_type);
-	free(r->rule);
-}
-
-/* bounce_result_free - release what a result owns */
-void
-bounce_result_free(struct bounce_result *res)
-{
-	for (size_t i = 0; i < res->nrcpt; i++)
-		bounce_rcpt_free(&res->rcpt[i]);
-	free(res->rcpt);
-	memset(res, 0, sizeof(*res));
 }
 
 /* bounce_append_text - append bytes with each NUL made a space */
@@ -207,44 +135,6 @@ bounce_normalize(const char *data, size_t len)
 		data = cr + 1;
 	}
 	return ba;
-}
-
-/* bounce_mime_limit - how much of a message GMime is given, so that
-   the objects it builds stay few whatever the message's size: all of it
-   up to its (max_parts * 2 + 2)th line that starts with "--", or up to
-   its max_headers'th header field. Every MIME part but the first
-   follows such a boundary line, so the first cut bounds the parts (and
-   the nesting); a bounce rarely has that many lines that begin with
-   "--", and its report comes before its returned message. Header
-   fields are counted from the top and after each "--" line up to the
-   next empty line, an overestimate that needs no MIME parsing. */
-size_t
-bounce_mime_limit(struct bounce_msg *m, const char *data, size_t len)
-{
-	const char *p = data, *end = data + len, *nl;
-	size_t	 dashes = 0, fields = 0, max = m->p->max_parts * 2 + 2;
-	bool	 head = true;
-
-	for (; p < end; p = nl != NULL ? nl + 1 : end) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		if (end - p >= 2 && p[0] == '-' && p[1] == '-') {
-			head = true;
-			if (++dashes >= max) {
-				m->res->parts_limit = true;
-				break;
-			}
-		} else if (p[0] == '\n')
-			head = false;
-		else if (head && p[0] != ' ' && p[0] != '\t' &&
-		    ++fields >= m->p->max_headers) {
-			m->res->headers_limit = true;
-			break;
-		}
-	}
-	if (p >= end)
-		return len;
-	m->res->truncated = true;
-	return (size_t)(p - data);
 }
 
 /* bounce_refold - a Content-Type line ending in ";" whose boundary

@@ -37,8 +37,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "reason.h"
-#include "rules.h"
+#include "libclassify.h"
+#include "libmail.h"
 
 enum bounce_kind {
 	BOUNCE_NONE,			/* not a bounce; see result.why */

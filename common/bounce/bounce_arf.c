@@ -19,8 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounce_format.h"
 #include "bounce_int.h"
-#include "util.h"
+#include "libbase.h"
 
 /* bounce_arf_each - call fn for every value of a field in a block */
 static void

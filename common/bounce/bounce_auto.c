@@ -21,6 +21,7 @@
 #endif
 #include <string.h>
 
+#include "bounce_format.h"
 #include "bounce_int.h"
 
 /* Subjects of automatic replies. */

@@ -27,8 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounce_format.h"
 #include "bounce_int.h"
-#include "util.h"
+#include "libbase.h"
 
 /* The fields of one recipient block, all owned. */
 struct dsn_block {

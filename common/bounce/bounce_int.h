@@ -10,6 +10,12 @@
  *	report, the headers of the returned message), all UTF-8 with LF
  *	line endings. The format modules then add recipients to the result
  *	with bounce_rcpt_add(); bounce.c classifies them at the end.
+ *
+ *	This header is what the format modules may use: the message, the
+ *	recipient list (bounce_rcpt.c) and the text scanners
+ *	(bounce_scan.c). The format modules' own entry points are in
+ *	bounce_format.h, for the dispatcher alone, so that calls go one
+ *	way: dispatcher, then format modules, then these helpers.
  *--*/
 #ifndef BG_BOUNCE_INT_H
 #define BG_BOUNCE_INT_H
@@ -18,7 +24,7 @@
 #include <stddef.h>
 
 #include "bounce.h"
-#include "buf.h"
+#include "libbase.h"
 
 /* What the format modules look at; every member is owned. */
 struct bounce_msg {
@@ -54,33 +60,6 @@ struct bounce_msg {
 #define BOUNCE_RETURNED		"x-rfc-822"
 #define BOUNCE_RETURNED_TYPE	"text/x-rfc-822"
 
-/* bounce_mime.c */
-void	bounce_mime_collect(struct bounce_msg *, void *gmime_message);
-
-/* bounce_dsn.c */
-bool	bounce_dsn_looks_like(const char *);
-void	bounce_dsn_parse(struct bounce_msg *, const char *);
-
-/* bounce_text.c */
-void	bounce_text_parse(struct bounce_msg *);
-const char *bounce_text_cut(const char *);
-bool	bounce_text_is_ndr(const struct bounce_msg *);
-char   *bounce_text_block(struct bounce_msg *, const char *addr);
-void	bounce_text_mtas(const struct bounce_msg *, struct bounce_rcpt *);
-void	bounce_text_action(struct bounce_msg *, struct bounce_rcpt *);
-
-/* bounce_arf.c */
-bool	bounce_arf_is_jmrp(const struct bounce_msg *);
-void	bounce_arf_parse(struct bounce_msg *);
-
-/* bounce_ses.c */
-bool	bounce_ses_looks_like(const char *);
-void	bounce_ses_parse(struct bounce_msg *);
-
-/* bounce_auto.c */
-bool	bounce_auto_is_autoreply(const struct bounce_msg *);
-void	bounce_auto_parse(struct bounce_msg *);
-
 /* bounce_scan.c: text helpers */
 char   *bounce_scan_addr(const char *, size_t);
 const char *bounce_scan_next_addr(const char *, const char *, size_t *);
@@ -94,8 +73,10 @@ bool	bounce_scan_has_word(const char *, const char *);
 void	bounce_scan_append(struct buf *, const char *, size_t);
 void	bounce_scan_html(struct buf *, const char *);
 
-/* bounce.c */
+/* bounce_mime.c: how much of a message GMime is given */
 size_t	bounce_mime_limit(struct bounce_msg *, const char *, size_t);
+
+/* bounce_rcpt.c: the recipient list being built */
 struct bounce_rcpt *bounce_rcpt_add(struct bounce_msg *, const char *addr);
 struct bounce_rcpt *bounce_rcpt_find(struct bounce_msg *, const char *addr);
 bool	bounce_is_local_host(const struct bounce_parser *, const char *);

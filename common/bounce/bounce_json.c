@@ -13,9 +13,8 @@
  *	None.
  *--*/
 #include "bounce.h"
-#include "buf.h"
-#include "json.h"
-#include "reason.h"
+#include "libbase.h"
+#include "libmail.h"
 
 /* bounce_rcpt_json - append the contract's JSON line for one recipient */
 void

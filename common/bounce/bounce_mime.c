@@ -20,6 +20,10 @@
  *	then sets the result's truncated flag. Only the first MIME_MAX_TEXT
  *	bytes of each kind of text are decoded: a large part costs no
  *	decoded copy of itself.
+ *
+ *	bounce_mime_limit() says how much of the raw message GMime is
+ *	given before it parses, so that the parts and header fields it
+ *	builds stay within those limits whatever the message's size.
  * DIAGNOSTICS
  *	None; unreadable parts are skipped.
  *--*/
@@ -28,8 +32,9 @@
 #include <iconv.h>
 #include <string.h>
 
+#include "bounce_format.h"
 #include "bounce_int.h"
-#include "util.h"
+#include "libbase.h"
 
 #define MIME_MAX_TEXT	(256 * 1024)	/* per collected text */
 #define MIME_ICONV_CACHE 8		/* converters kept open */
@@ -399,4 +404,42 @@ bounce_mime_collect(struct bounce_msg *m, void *gmime_message)
 			bounce_scan_html(&m->body, html.data);
 		buf_free(&html);
 	}
+}
+
+/* bounce_mime_limit - how much of a message GMime is given, so that
+   the objects it builds stay few whatever the message's size: all of it
+   up to its (max_parts * 2 + 2)th line that starts with "--", or up to
+   its max_headers'th header field. Every MIME part but the first
+   follows such a boundary line, so the first cut bounds the parts (and
+   the nesting); a bounce rarely has that many lines that begin with
+   "--", and its report comes before its returned message. Header
+   fields are counted from the top and after each "--" line up to the
+   next empty line, an overestimate that needs no MIME parsing. */
+size_t
+bounce_mime_limit(struct bounce_msg *m, const char *data, size_t len)
+{
+	const char *p = data, *end = data + len, *nl;
+	size_t	 dashes = 0, fields = 0, max = m->p->max_parts * 2 + 2;
+	bool	 head = true;
+
+	for (; p < end; p = nl != NULL ? nl + 1 : end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (end - p >= 2 && p[0] == '-' && p[1] == '-') {
+			head = true;
+			if (++dashes >= max) {
+				m->res->parts_limit = true;
+				break;
+			}
+		} else if (p[0] == '\n')
+			head = false;
+		else if (head && p[0] != ' ' && p[0] != '\t' &&
+		    ++fields >= m->p->max_headers) {
+			m->res->headers_limit = true;
+			break;
+		}
+	}
+	if (p >= end)
+		return len;
+	m->res->truncated = true;
+	return (size_t)(p - data);
 }

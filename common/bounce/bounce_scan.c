@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "bounce_int.h"
-#include "util.h"
+#include "libbase.h"
 
 #define SCAN_MAX_ADDR	320
 

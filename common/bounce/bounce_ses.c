@@ -20,8 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounce_format.h"
 #include "bounce_int.h"
-#include "util.h"
+#include "libbase.h"
 
 /* bounce_ses_looks_like - the body carries an SES notification */
 bool

@@ -44,8 +44,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounce_format.h"
 #include "bounce_int.h"
-#include "util.h"
+#include "libbase.h"
 
 #define TEXT_MAX_BLOCK	1000
 

@@ -29,8 +29,8 @@
 #include <stdbool.h>
 
 #include "bounce.h"
-#include "config.h"
-#include "rules.h"
+#include "libclassify.h"
+#include "libconf.h"
 
 struct ruleset *parser_config_rules(const struct config *, unsigned,
 	    struct buf *);

@@ -17,9 +17,8 @@
 
 #include "bounce.h"
 #include "bounce_int.h"
-#include "log.h"
+#include "libbase.h"
 #include "tap.h"
-#include "util.h"
 
 struct parse_case {
 	const char *name;

@@ -27,7 +27,7 @@
 
 #include <stdbool.h>
 
-#include "reason.h"
+#include "libmail.h"
 #include "rules.h"
 
 /* What is known about one recipient; NULL members are absent. */

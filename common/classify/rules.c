@@ -35,11 +35,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "reason.h"
+#include "libbase.h"
+#include "libmail.h"
 #include "rules.h"
 #include "rules_pre.h"
-#include "util.h"
 
 #define RULES_MAX_VALUES	16	/* values of one condition */
 #define RULES_MAX_LINE		8192

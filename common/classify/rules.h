@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
+#include "libbase.h"
 
 /* rules_load() and rules_new() flags. */
 #define RULES_JIT	(1u << 0)	/* JIT-compile patterns (long runners) */

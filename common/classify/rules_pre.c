@@ -32,8 +32,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "libbase.h"
 #include "rules_pre.h"
-#include "util.h"
 
 #define PRE_MAX_LIT	24		/* longer runs are cut: still needed */
 #define PRE_MIN_LIT	2		/* shorter literals filter nothing */

@@ -13,9 +13,8 @@
 #include <string.h>
 
 #include "classify.h"
-#include "log.h"
+#include "libbase.h"
 #include "tap.h"
-#include "util.h"
 
 struct code_case {
 	const char *code;

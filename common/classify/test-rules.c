@@ -15,11 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "reason.h"
+#include "libbase.h"
+#include "libmail.h"
 #include "rules.h"
 #include "tap.h"
-#include "util.h"
 
 static char tmpdir[] = "/tmp/bg-test-rules-XXXXXX";
 

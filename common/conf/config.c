@@ -34,9 +34,8 @@
 #include <string.h>
 
 #include "config.h"
-#include "log.h"
-#include "reason.h"
-#include "util.h"
+#include "libbase.h"
+#include "libmail.h"
 
 enum cfg_type {
 	CFG_T_STR, CFG_T_BOOL, CFG_T_INT, CFG_T_DURATION, CFG_T_SIZE,

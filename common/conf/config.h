@@ -21,7 +21,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "buf.h"
+#include "libbase.h"
 
 #ifndef BG_SYSCONFDIR
 #define BG_SYSCONFDIR	"/etc/bounceguard"

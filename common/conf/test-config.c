@@ -16,9 +16,8 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "log.h"
+#include "libbase.h"
 #include "tap.h"
-#include "util.h"
 
 static char tmpdir[] = "/tmp/bg-test-config-XXXXXX";
 

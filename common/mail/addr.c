@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "addr.h"
-#include "util.h"
+#include "libbase.h"
 
 static const char addr_atext_special[] = "!#$%&'*+-/=?^_`{|}~";
 

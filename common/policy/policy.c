@@ -15,8 +15,8 @@
  *--*/
 #include <string.h>
 
+#include "libbase.h"
 #include "policy.h"
-#include "util.h"
 
 /* policy_type - the kind of event this bounce is, under the policy */
 const char *

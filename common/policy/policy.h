@@ -27,9 +27,9 @@
 #include <stdbool.h>
 #include <time.h>
 
-#include "config.h"
-#include "reason.h"
-#include "store.h"
+#include "libconf.h"
+#include "libmail.h"
+#include "libstore.h"
 
 struct policy_input {
 	enum reason reason;

@@ -11,9 +11,9 @@
  *--*/
 #include <string.h>
 
+#include "libbase.h"
 #include "policy.h"
 #include "tap.h"
-#include "util.h"
 
 #define T0	((time_t)1795000000)
 #define DAY	86400

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
+#include "libbase.h"
 
 struct unpack {
 	const unsigned char *p;

@@ -84,8 +84,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "libbase.h"
 #include "store_int.h"
-#include "util.h"
 
 static const struct {
 	const char *file;

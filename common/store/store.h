@@ -53,8 +53,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "buf.h"
-#include "reason.h"
+#include "libbase.h"
+#include "libmail.h"
 
 #define STORE_SCHEMA_VERSION	1
 

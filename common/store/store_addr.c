@@ -21,9 +21,9 @@
 #include <strings.h>
 #include <sys/time.h>
 
+#include "libbase.h"
 #include "pack.h"
 #include "store_int.h"
-#include "util.h"
 
 /* store_supp_active - the suppression applies at this time */
 bool

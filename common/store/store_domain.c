@@ -13,9 +13,9 @@
  *--*/
 #include <string.h>
 
+#include "libbase.h"
 #include "pack.h"
 #include "store_int.h"
-#include "util.h"
 
 /* store_domain_key - domain NUL day; 0 when the domain is too long */
 size_t

@@ -26,10 +26,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "libbase.h"
 #include "pack.h"
 #include "store_int.h"
 #include "store_maint.h"
-#include "util.h"
 
 #define MAINT_BATCH	1000		/* records deleted per transaction */
 #define MAINT_KEY_MAX	1024

@@ -42,7 +42,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "buf.h"
+#include "libbase.h"
 #include "store.h"
 
 /* Set (by a signal handler) to stop pruning between batches. */

@@ -22,11 +22,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "libbase.h"
 #include "store_int.h"
 #include "store_maint.h"
 #include "tap.h"
-#include "util.h"
 
 static char tmpdir[] = "/tmp/bg-test-maint-XXXXXX";
 static int dir_seq;

@@ -23,10 +23,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "libbase.h"
 #include "store_int.h"
 #include "tap.h"
-#include "util.h"
 
 static char tmpdir[] = "/tmp/bg-test-store-XXXXXX";
 static int dir_seq;

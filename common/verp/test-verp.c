@@ -14,11 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "addr.h"
-#include "log.h"
-#include "store.h"
+#include "libbase.h"
+#include "libmail.h"
+#include "libstore.h"
 #include "tap.h"
-#include "util.h"
 #include "verp.h"
 
 #define NOW	((time_t)1795000000)	/* 2026-11-18 */

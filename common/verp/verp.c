@@ -22,8 +22,8 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
-#include "addr.h"
-#include "util.h"
+#include "libbase.h"
+#include "libmail.h"
 #include "verp.h"
 
 #define VERP_SIG_LEN		8	/* base32 characters: 40 bits */

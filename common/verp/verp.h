@@ -34,7 +34,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "buf.h"
+#include "libbase.h"
 
 #define VERP_MAX		320
 #define VERP_TOKEN_LEN		12
