@@ -13,7 +13,7 @@
 #    (skipped when mandoc is not installed);
 #  - contrib/bounceguard.conf loads with the real parser, and every key
 #    shown commented out ("#name = value") shows the built-in default
-#    (skipped without a C compiler or $BG_BUILD/libbg.a).
+#    (skipped without a C compiler or the built libraries in $BG_BUILD/lib).
 #
 # Environment: BG_SRC, the source tree (default: the parent of this
 # script's directory); BG_BUILD, the build directory (default
@@ -105,17 +105,21 @@ cc=${CC:-cc}
 if ! command -v "$cc" >/dev/null 2>&1; then
 	skip "contrib/bounceguard.conf loads" "no C compiler"
 	skip "commented-out values are the defaults" "no C compiler"
-elif [ ! -f "$build/libbg.a" ]; then
-	skip "contrib/bounceguard.conf loads" "$build/libbg.a not built"
-	skip "commented-out values are the defaults" "$build/libbg.a not built"
+elif [ ! -f "$build/lib/libconf.a" ]; then
+	skip "contrib/bounceguard.conf loads" "$build/lib/libconf.a not built"
+	skip "commented-out values are the defaults" "$build/lib/libconf.a not built"
 else
+	# libconf and the libraries below it (the Makefile's LIB_ORDER)
+	inc="-I$src/common/base -I$src/common/mail -I$src/common/conf"
+	libs="$build/lib/libconf.a $build/lib/libmail.a $build/lib/libbase.a"
 	cat >"$tmp/load.c" <<'EOF'
 /* load FILE [--defaults]: load FILE; with --defaults, also report every
  * key whose value differs from the built-in default. */
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
+#include "libbase.h"
+#include "libconf.h"
 
 int
 main(int argc, char **argv)
@@ -154,10 +158,10 @@ main(int argc, char **argv)
 }
 EOF
 	# A library built with SANITIZE=1 needs the sanitizers' run time.
-	if ! "$cc" -std=gnu11 -D_GNU_SOURCE -I"$src/common" -o "$tmp/load" \
-	    "$tmp/load.c" "$build/libbg.a" >"$tmp/cc" 2>&1 &&
+	if ! "$cc" -std=gnu11 -D_GNU_SOURCE $inc -o "$tmp/load" \
+	    "$tmp/load.c" $libs >"$tmp/cc" 2>&1 &&
 	    ! "$cc" -std=gnu11 -D_GNU_SOURCE -fsanitize=address,undefined \
-	    -I"$src/common" -o "$tmp/load" "$tmp/load.c" "$build/libbg.a" \
+	    $inc -o "$tmp/load" "$tmp/load.c" $libs \
 	    >>"$tmp/cc" 2>&1; then
 		ok 1 "the configuration loader compiles"
 		diag "$tmp/cc"
