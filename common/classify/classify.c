@@ -192,15 +192,15 @@ classify_reply_code(const char *code)
 	}
 }
 
-/* classify_is_delivery - the report says the message got through */
+/* classify_is_delivery - the report says the message got through: only
+   a DSN action says so. A 2xx reply or 2.x.x code quoted in a failure
+   report is a transcript line before the refusal, never a success. */
 static bool
 classify_is_delivery(const struct classify_input *in)
 {
-	if (in->action != NULL && (strcmp(in->action, "delivered") == 0 ||
+	return in->action != NULL && (strcmp(in->action, "delivered") == 0 ||
 	    strcmp(in->action, "relayed") == 0 ||
-	    strcmp(in->action, "expanded") == 0))
-		return true;
-	return in->status != NULL && in->status[0] == '2';
+	    strcmp(in->action, "expanded") == 0);
 }
 
 /* classify_by_codes - the first answer, from the codes alone */
@@ -211,12 +211,14 @@ classify_by_codes(const struct classify_input *in,
 	enum reason r = classify_status(in->status);
 
 	*ev = CLASSIFY_EV_STATUS;
-	if (r == REASON_UNDEFINED) {
+	if (r == REASON_UNDEFINED || r == REASON_DELIVERED) {
 		r = classify_reply_code(in->reply_code);
 		*ev = CLASSIFY_EV_REPLY;
 	}
-	if (r == REASON_UNDEFINED)
+	if (r == REASON_UNDEFINED || r == REASON_DELIVERED) {
+		r = REASON_UNDEFINED;
 		*ev = CLASSIFY_EV_NONE;
+	}
 	return r;
 }
 

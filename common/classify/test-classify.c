@@ -108,6 +108,11 @@ static const struct classify_case classify_cases[] = {
 	/* delivery reports */
 	{ "2.0.0", "250", "delivered", NULL, "ok", "delivered", 0, NULL },
 	{ NULL, NULL, "relayed", NULL, "user unknown", "delivered", 0, NULL },
+	/* no failure is ever delivered: a 2xx quoted in a failure report
+	   is a transcript line before the refusal */
+	{ "2.1.5", "250", "failed", NULL, "no such user", "userunknown", 1,
+	    "t.rules:4" },
+	{ "2.0.0", "250", NULL, NULL, "something odd", "onhold", 0, NULL },
 	/* hardness of notaccept depends on the class */
 	{ "5.1.10", "550", NULL, NULL, "null mx", "notaccept", 1, NULL },
 	{ "4.4.4", "450", NULL, NULL, "null mx", "notaccept", 0, "t.rules:5" },
