@@ -326,6 +326,39 @@ static const struct phrase_case phrase_cases[] = {
 	/* given up on after hours of retries */
 	{ NULL, NULL, "Delivery to the following recipients was aborted "
 	    "after 2.5 hour(s): a@b.example", "expired" },
+	/* the evidence order on shipped rules: a broad phrase does not
+	   overrule a specific code; words that refine it do */
+	{ "5.1.1", "550", "550 5.1.1 User unknown; your message was blocked "
+	    "(see our policy)", "userunknown" },
+	{ "5.1.1", "550", "550 5.1.1 <x@b.example> listed at zen.spamhaus.org",
+	    "blocked" },
+	{ "5.1.10", "550", "550 5.1.10 RESOLVER.ADR.RecipientNotFound; "
+	    "Recipient not found by SMTP address lookup", "userunknown" },
+	{ "5.1.10", "550", "550 5.1.10 Recipient address has null MX",
+	    "notaccept" },
+	/* less common wordings */
+	{ NULL, "550", "550 No account by that name here", "userunknown" },
+	{ "5.0.0", "550", "550 5.0.0 Recipient is not valid", "userunknown" },
+	{ NULL, "550", "550 Usuário desconhecido", "userunknown" },
+	{ NULL, "550", "550 Ontvanger onbekend", "userunknown" },
+	{ NULL, "550", "550 Пользователь не найден", "userunknown" },
+	{ NULL, "550", "550 收件人不存在", "userunknown" },
+	{ "4.4.7", NULL, "Retry limit exceeded for x@b.example", "expired" },
+	{ NULL, NULL, "Delivery failed after 5 retries", "expired" },
+	{ "5.0.0", "552", "552 Storage limit exceeded for this account",
+	    "mailboxfull" },
+	{ "5.1.1", "550", "550 5.1.1 The recipient has reached their storage "
+	    "capacity", "mailboxfull" },
+	{ "5.3.4", "552", "552 5.3.4 Message size limit exceeded",
+	    "mesgtoobig" },
+	{ "5.7.1", "550", "550 5.7.1 Message has more than one address in the "
+	    "From header", "notcompliantrfc" },
+	{ "5.7.1", "550", "550 5.7.1 Domain of s@example.net does not "
+	    "designate 192.0.2.1 as permitted sender", "authfailure" },
+	{ "4.7.0", "421", "421 4.7.0 Sending frequency limit exceeded, try "
+	    "later", "speeding" },
+	{ "4.4.1", NULL, "All MX hosts for b.example are unreachable",
+	    "networkerror" },
 };
 
 struct body_case {
