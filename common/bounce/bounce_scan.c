@@ -268,7 +268,8 @@ static const struct {
 	{ "after rcpt", "RCPT" }, { "rcpt command", "RCPT" },
 	{ "command rcpt", "RCPT" }, { "[rcpt_to]", "RCPT" },
 	{ "smtp:rcpt", "RCPT" }, { "smtp:data", "DATA" },
-	{ "mail from", "MAIL" }, { ">>> mail", "MAIL" },
+	{ "mail from:", "MAIL" }, { "mail from command", "MAIL" },
+	{ ">>> mail", "MAIL" },
 	{ "after mail", "MAIL" }, { "[mail_from]", "MAIL" },
 	/* Postfix: "host X refused to talk to me: 554 ...", "(in reply to
 	   EHLO command)"; Exim: "SMTP error from remote mail server after
