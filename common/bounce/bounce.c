@@ -293,21 +293,43 @@ bounce_dispatch(struct bounce_msg *m)
 		bounce_auto_parse(m);
 }
 
-/* bounce_codes - status and reply code from the diagnostic if missing */
-static void
-bounce_codes(struct bounce_rcpt *r)
+/* bounce_is_failing - the recipient failed or is delayed: its action
+   says so, or its diagnostic carries a 4xx or 5xx reply */
+static bool
+bounce_is_failing(const struct bounce_rcpt *r)
 {
 	char	 code[16];
 
+	if (r->action != NULL)
+		return strcmp(r->action, "failed") == 0 ||
+		    strcmp(r->action, "delayed") == 0;
+	return r->diagnostic != NULL &&
+	    bounce_scan_fail_reply(r->diagnostic, code, sizeof(code));
+}
+
+/* bounce_codes - status and reply code from the diagnostic if missing;
+   a failure takes only failure codes, so that a success reply earlier
+   in a transcript never makes it "delivered" */
+static void
+bounce_codes(struct bounce_rcpt *r)
+{
+	bool	 failing = bounce_is_failing(r);
+	char	 code[16];
+
+	if (failing && r->status != NULL && r->status[0] == '2') {
+		free(r->status);
+		r->status = NULL;
+	}
 	if (r->diagnostic == NULL)
 		return;
-	if (bounce_scan_status(r->diagnostic, code, sizeof(code)) &&
+	if ((failing ? bounce_scan_fail_status : bounce_scan_status)(
+	    r->diagnostic, code, sizeof(code)) &&
 	    (r->status == NULL || strcmp(code + 1, ".0.0") != 0)) {
 		free(r->status);
 		r->status = xstrdup(code);
 	}
-	if (r->reply_code == NULL &&
-	    bounce_scan_reply(r->diagnostic, code, sizeof(code)))
+	if (r->reply_code == NULL && (failing ? bounce_scan_fail_reply :
+	    bounce_scan_reply)(r->diagnostic, code, sizeof(code)))
 		r->reply_code = xstrdup(code);
 	if (r->command == NULL && bounce_scan_command(r->diagnostic) != NULL)
 		r->command = xstrdup(bounce_scan_command(r->diagnostic));

@@ -64,7 +64,9 @@ struct bounce_msg {
 char   *bounce_scan_addr(const char *, size_t);
 const char *bounce_scan_next_addr(const char *, const char *, size_t *);
 bool	bounce_scan_status(const char *, char *, size_t);
+bool	bounce_scan_fail_status(const char *, char *, size_t);
 bool	bounce_scan_reply(const char *, char *, size_t);
+bool	bounce_scan_fail_reply(const char *, char *, size_t);
 const char *bounce_scan_command(const char *);
 char   *bounce_scan_collapse(const char *, size_t, size_t);
 void	bounce_scan_unfold_reply(char *);
