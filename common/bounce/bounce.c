@@ -272,6 +272,8 @@ bounce_msg_free(struct bounce_msg *m)
 static void
 bounce_dispatch(struct bounce_msg *m)
 {
+	bool	 layout;
+
 	m->cut = m->body.len > 0 ?
 	    (size_t)(bounce_text_cut(m->body.data) - m->body.data) : 0;
 	if (m->has_arf || bounce_arf_is_jmrp(m)) {
@@ -287,7 +289,10 @@ bounce_dispatch(struct bounce_msg *m)
 	if (m->res->nrcpt == 0 && m->body.len > 0 &&
 	    bounce_dsn_looks_like(m->body.data))
 		bounce_dsn_parse(m, m->body.data);
-	if (m->res->nrcpt == 0 && bounce_text_is_ndr(m))
+	layout = m->res->nrcpt == 0 && bounce_layout_looks_like(m);
+	if (layout)
+		bounce_layout_parse(m);
+	if (m->res->nrcpt == 0 && (layout || bounce_text_is_ndr(m)))
 		bounce_text_parse(m);
 	if (m->res->nrcpt == 0 && bounce_auto_is_autoreply(m))
 		bounce_auto_parse(m);

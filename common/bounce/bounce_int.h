@@ -81,6 +81,7 @@ size_t	bounce_mime_limit(struct bounce_msg *, const char *, size_t);
 /* bounce_rcpt.c: the recipient list being built */
 struct bounce_rcpt *bounce_rcpt_add(struct bounce_msg *, const char *addr);
 struct bounce_rcpt *bounce_rcpt_find(struct bounce_msg *, const char *addr);
+bool	bounce_rcpt_is_reporter(const struct bounce_msg *, const char *addr);
 bool	bounce_is_local_host(const struct bounce_parser *, const char *);
 
 #endif
