@@ -84,11 +84,14 @@ static const struct layout layouts[] = {
 	{ "sorry, we were unable to deliver your message to the following",
 	    NULL, LAYOUT_LIST, NULL },
 	/* Sendmail's error messages (sendmail/savemail.c): the heading
-	   over the failed addresses, and the transient one of warnings. */
+	   over the failed addresses, the transient one of warnings, and
+	   the transcript, whose "<address>... Deferred: reason" lines are
+	   all a warning may name. */
 	{ "the following addresses had permanent fatal errors", NULL,
 	    LAYOUT_LIST, NULL },
 	{ "the following addresses had transient non-fatal errors", NULL,
 	    LAYOUT_LIST, NULL },
+	{ "transcript of session follows", NULL, LAYOUT_LIST, NULL },
 	/* AOL's own refusal by the recipients' mail controls: screen
 	   names, without a domain. */
 	{ "your mail to the following recipients could not be delivered",
@@ -230,16 +233,19 @@ bounce_layout_untype(const char *line, size_t n)
 /* bounce_layout_leads - the address at a leads its line: only blanks
    and punctuation before it, or a display name and "<" ("Jane
    Example<mailto:jane@example.org>"); a field label ("To:", ">>> RCPT
-   To:<") before it makes it a mention, not a listed recipient */
+   To:<") or a reply ("<<< 550 <") before it makes it a mention, not a
+   listed recipient */
 static bool
 bounce_layout_leads(const char *line, const char *a)
 {
 	size_t	 n = bounce_layout_untype(line, (size_t)(a - line));
 	size_t	 k = strspn(line, " \t'\"<>*:-(");
+	size_t	 b = strspn(line, " \t");
 
 	if (k >= n)
 		return true;
-	return line[n - 1] == '<' && memchr(line, ':', n) == NULL &&
+	return line[n - 1] == '<' && (isalpha((unsigned char)line[b]) ||
+	    line[b] == '"') && memchr(line, ':', n) == NULL &&
 	    memchr(line, '@', n) == NULL;
 }
 
