@@ -15,7 +15,8 @@
  *
  *	Rules come from shipped_rules_dir and then rules_dir; the admin
  *	tool JIT-compiles them. This is the tool for developing rules: the
- *	"rule" key names the file and line that decided each reason.
+ *	"rule" key names the file and line that decided each reason, and
+ *	"evidence" what kind of evidence it was.
  * DIAGNOSTICS
  *	A message that is not a bounce prints nothing on stdout and one
  *	line on stderr saying why; a message that reached a parse limit
@@ -79,10 +80,11 @@ parse_out_row(struct parse_run *run, const char *file, long msgno,
 	for (char *p = diag; *p != '\0'; p++)
 		if (*p == '\t')
 			*p = ' ';
-	buf_printf(&run->table, "%s%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", file,
-	    where, parse_dash(r->recipient), parse_dash(r->status),
+	buf_printf(&run->table, "%s%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+	    file, where, parse_dash(r->recipient), parse_dash(r->status),
 	    reason_name(r->reason), r->hard ? "hard" : "soft",
-	    parse_dash(bounce_mode_name(r->mode)), parse_dash(r->rule), diag);
+	    parse_dash(bounce_mode_name(r->mode)), parse_dash(r->evidence),
+	    parse_dash(r->rule), diag);
 }
 
 /* parse_message - parse and print one message */
@@ -309,8 +311,8 @@ static void
 parse_table_print(const char *t)
 {
 	static const char *const head = "FILE\tRECIPIENT\tSTATUS\tREASON\t"
-	    "TYPE\tMODE\tRULE\tDIAGNOSTIC\n";
-	size_t	 w[8] = { 0 }, col = 0, cur = 0;
+	    "TYPE\tMODE\tEVIDENCE\tRULE\tDIAGNOSTIC\n";
+	size_t	 w[9] = { 0 }, col = 0, cur = 0;
 	char	*all = xasprintf("%s%s", head, t);
 
 	parse_table_widths(all, w, BG_ARRAY_SIZE(w));

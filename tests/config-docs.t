@@ -10,7 +10,8 @@
 #  - no "name =" or "#name =" line of contrib/bounceguard.conf names a
 #    key that config_keys.h does not declare;
 #  - "mandoc -T lint -W warning" is silent on every man/*.5 and man/*.8
-#    (skipped when mandoc is not installed);
+#    (skipped when mandoc is not installed), and so is groff through
+#    "man --warnings -l", which keeps every RFC that SEE ALSO cites;
 #  - contrib/bounceguard.conf loads with the real parser, and every key
 #    shown commented out ("#name = value") shows the built-in default
 #    (skipped without a C compiler or the built libraries in $BG_BUILD/lib).
@@ -98,6 +99,34 @@ for page in "$src"/man/*.5 "$src"/man/*.8; do
 	[ "$rc" -eq 0 ] && [ ! -s "$tmp/lint" ]
 	ok $? "mandoc lint $name"
 	[ -s "$tmp/lint" ] && diag "$tmp/lint"
+done
+
+# The same pages as "man -l" shows them, with groff, which reports what
+# mandoc does not (a multi-word .%T in a reference block, for one), and
+# with every RFC the SEE ALSO section cites still there.
+have_groff=false
+command -v groff >/dev/null 2>&1 && command -v man >/dev/null 2>&1 &&
+    have_groff=true
+for page in "$src"/man/*.5 "$src"/man/*.8; do
+	[ -f "$page" ] || continue
+	name=man/${page##*/}
+	if ! $have_groff; then
+		skip "groff renders $name without a diagnostic" "groff or man not installed"
+		continue
+	fi
+	MANWIDTH=80 man --warnings -l "$page" >"$tmp/page" 2>"$tmp/groff"
+	rc=$?
+	cited=$(sed -n '/^\.Sh SEE ALSO/,/^\.Sh /p' "$page" |
+	    sed -n 's/^\.%R RFC \([0-9]*\).*/\1/p')
+	missing=
+	for rfc in $cited; do
+		tr -s ' \n' '  ' <"$tmp/page" | grep -q "RFC $rfc" ||
+		    missing="$missing $rfc"
+	done
+	[ "$rc" -eq 0 ] && [ ! -s "$tmp/groff" ] && [ -z "$missing" ]
+	ok $? "groff renders $name without a diagnostic"
+	[ -s "$tmp/groff" ] && diag "$tmp/groff"
+	[ -n "$missing" ] && echo "#   SEE ALSO lost:$missing"
 done
 
 # The default file through the real parser.

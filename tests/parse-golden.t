@@ -116,12 +116,24 @@ ok $? "no file is a usage error"
     [ "$(awk '{ print index($0, "5.") }' "$tmp/out" | sed -n '2,3p' | sort -u | wc -l)" -eq 1 ]
 ok $? "the table has a header and aligned columns"
 
-# Site rules override shipped ones and name their file.
+# Site rules override shipped ones and name their file; a phrase rule
+# overrules a specific status code (anna's 5.1.1) only when it says it
+# refines it (bounceguard-rules(5), Evidence order).
 mkdir -p "$tmp/site"
 printf '# site\nspamdetected /no such user/\n' > "$tmp/site/05-site.rules"
 "$BG" -c "$tmp/bg.conf" parse --json tests/fixtures/sendmail-two-recipients.eml \
-    2>/dev/null | grep -q '"recipient":"anna@example.de".*"reason":"spamdetected".*"rule":"05-site.rules:2"'
-ok $? "a site rule overrides the shipped rules"
+    2>/dev/null | grep -q '"recipient":"anna@example.de".*"reason":"userunknown".*"rule":null,"evidence":"status"'
+ok $? "a site phrase rule does not overrule a specific status code"
+printf '# site\nspamdetected refines=5.1.1 /no such user/\n' > "$tmp/site/05-site.rules"
+"$BG" -c "$tmp/bg.conf" parse --json tests/fixtures/sendmail-two-recipients.eml \
+    2>/dev/null | grep -q '"recipient":"anna@example.de".*"reason":"spamdetected".*"rule":"05-site.rules:2","evidence":"refines"'
+ok $? "a site rule that refines the code overrides the shipped rules"
+printf '# site\nsuspend host=example.de /./\n' > "$tmp/site/05-site.rules"
+"$BG" -c "$tmp/bg.conf" parse --json tests/fixtures/sendmail-two-recipients.eml \
+    2>/dev/null > "$tmp/out"
+grep -q '"recipient":"anna@example.de".*"reason":"suspend".*"rule":"05-site.rules:2","evidence":"provider"' "$tmp/out" &&
+    ! grep -q '"evidence":"status"' "$tmp/out"
+ok $? "a provider rule (host=) decides over the status code"
 
 # A bad rule: file and line named, exit 1, nothing parsed.
 printf 'blocked /ok/\nnot-a-reason /x/\n' > "$tmp/site/06-bad.rules"

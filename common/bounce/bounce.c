@@ -79,6 +79,21 @@ bounce_kind_name(enum bounce_kind k)
 	return (unsigned)k < BG_ARRAY_SIZE(names) ? names[k] : "none";
 }
 
+/* bounce_stage_name - the SMTP stage of a refused command, lower case,
+   as rules' stage= and parse --json name it; NULL when not known */
+const char *
+bounce_stage_name(const char *command)
+{
+	static const char *const stages[][2] = { { "CONNECT", "connect" },
+	    { "HELO", "helo" }, { "MAIL", "mail" }, { "RCPT", "rcpt" },
+	    { "DATA", "data" } };
+
+	for (size_t i = 0; command != NULL && i < BG_ARRAY_SIZE(stages); i++)
+		if (strcmp(command, stages[i][0]) == 0)
+			return stages[i][1];
+	return NULL;
+}
+
 /* bounce_mode_name - "sync", "async" or NULL */
 const char *
 bounce_mode_name(enum bounce_mode mode)
@@ -378,14 +393,18 @@ static void
 bounce_classify(struct bounce_msg *m, struct bounce_rcpt *r,
     const char *body)
 {
-	struct classify_input in = { r->status, r->reply_code, r->action,
-	    r->command, r->diagnostic, m->subject, body, r->local_program,
-	    r->own_words };
+	struct classify_input in = { .status = r->status,
+	    .reply_code = r->reply_code, .action = r->action,
+	    .command = r->command, .remote_host = r->remote_mta,
+	    .reporting_host = r->reporting_mta, .diagnostic = r->diagnostic,
+	    .subject = m->subject, .body = body,
+	    .local_program = r->local_program, .own_words = r->own_words };
 	struct classify_result out;
 
 	if (m->res->kind == BOUNCE_ARF || m->res->kind == BOUNCE_AUTOREPLY) {
 		r->reason = m->res->kind == BOUNCE_ARF ? REASON_FEEDBACK :
 		    REASON_VACATION;
+		r->evidence = classify_evidence_name(CLASSIFY_EV_REPORT);
 		return;
 	}
 	classify(m->p->rules, &in, &out);
@@ -395,6 +414,7 @@ bounce_classify(struct bounce_msg *m, struct bounce_rcpt *r,
 		classify_finish(&in, &out);
 	}
 	r->reason = out.reason;
+	r->evidence = classify_evidence_name(out.evidence);
 	r->hard = out.hard;
 	if (out.rule_file != NULL)
 		r->rule = xasprintf("%s:%u", out.rule_file, out.rule_line);

@@ -66,6 +66,8 @@ struct bounce_rcpt {
 	char	*remote_mta;
 	char	*feedback_type;		/* ARF only */
 	char	*rule;			/* "file.rules:12" that decided */
+	const char *evidence;		/* static: what decided the reason,
+					   classify_evidence_name() */
 	enum reason reason;
 	bool	 hard;
 	enum bounce_mode mode;
@@ -104,6 +106,7 @@ int	bounce_parse(const struct bounce_parser *, const char *data,
 void	bounce_result_free(struct bounce_result *);
 const char *bounce_kind_name(enum bounce_kind);
 const char *bounce_mode_name(enum bounce_mode);
+const char *bounce_stage_name(const char *command);
 
 struct buf;
 void	bounce_rcpt_json(struct buf *, const char *, long,

@@ -39,6 +39,8 @@ bounce_rcpt_json(struct buf *b, const char *file, long msgno,
 	json_member_str(&j, "mode", bounce_mode_name(r->mode));
 	json_member_str(&j, "feedback_type", r->feedback_type);
 	json_member_str(&j, "rule", r->rule);
+	json_member_str(&j, "evidence", r->evidence);
+	json_member_str(&j, "stage", bounce_stage_name(r->command));
 	json_end(&j);
 	buf_addch(b, '\n');
 }

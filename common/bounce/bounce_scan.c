@@ -318,8 +318,17 @@ static const struct {
 	{ "after rcpt", "RCPT" }, { "rcpt command", "RCPT" },
 	{ "command rcpt", "RCPT" }, { "[rcpt_to]", "RCPT" },
 	{ "smtp:rcpt", "RCPT" }, { "smtp:data", "DATA" },
-	{ "mail from", "MAIL" }, { ">>> mail", "MAIL" },
+	{ "mail from:", "MAIL" }, { "mail from command", "MAIL" },
+	{ ">>> mail", "MAIL" },
 	{ "after mail", "MAIL" }, { "[mail_from]", "MAIL" },
+	/* Postfix: "host X refused to talk to me: 554 ...", "(in reply to
+	   EHLO command)"; Exim: "SMTP error from remote mail server after
+	   initial connection:", "after EHLO ..." */
+	{ "refused to talk to me", "CONNECT" },
+	{ "after initial connection", "CONNECT" },
+	{ "in reply to ehlo", "HELO" }, { "in reply to helo", "HELO" },
+	{ "after ehlo", "HELO" }, { "after helo", "HELO" },
+	{ ">>> ehlo", "HELO" }, { ">>> helo", "HELO" },
 };
 
 /* bounce_scan_first_error - where the first 4xx or 5xx reply is */
@@ -384,8 +393,7 @@ bounce_scan_command(const char *s)
 	for (size_t i = 0; i < n; i++)
 		low[i] = (char)tolower((unsigned char)s[i]);
 	low[n] = '\0';
-	if (strchr(low, 'd') == NULL && strchr(low, 'r') == NULL &&
-	    strchr(low, 'm') == NULL)
+	if (strpbrk(low, "drmh") == NULL)	/* in every phrase */
 		return NULL;
 	return bounce_scan_command_in(low);
 }

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "classify.h"
+#include "libbase.h"
 
 /* One RFC 3463 code: class ignored, "subject.detail". */
 struct classify_code {
@@ -140,6 +141,37 @@ classify_status(const char *status)
 	return REASON_UNDEFINED;
 }
 
+/* The codes with one precise meaning (RFC 3463, RFC 7505, RFC 7372,
+   RFC 8601's registry entries): "subject.detail", class ignored. A
+   broad phrase does not overrule these; a rule must refine them. */
+static const char *const classify_specific[] = {
+	"1.1", "1.2", "1.6", "1.10", "2.2", "3.4", "4.7", "7.20", "7.21",
+	"7.22", "7.23", "7.24", "7.25", "7.26", "7.27",
+};
+
+/* classify_status_is_specific - a failure code with one precise meaning */
+bool
+classify_status_is_specific(const char *status)
+{
+	if (status == NULL || (status[0] != '4' && status[0] != '5') ||
+	    status[1] != '.')
+		return false;
+	for (size_t i = 0; i < BG_ARRAY_SIZE(classify_specific); i++)
+		if (strcmp(status + 2, classify_specific[i]) == 0)
+			return true;
+	return false;
+}
+
+/* classify_evidence_name - the evidence's name in parse --json */
+const char *
+classify_evidence_name(enum classify_evidence e)
+{
+	static const char *const names[] = { "none", "report", "provider",
+	    "status", "refines", "phrase", "reply", "stage" };
+
+	return (size_t)e < BG_ARRAY_SIZE(names) ? names[e] : "none";
+}
+
 /* classify_reply_code - the reason an SMTP reply code suggests */
 enum reason
 classify_reply_code(const char *code)
@@ -160,25 +192,33 @@ classify_reply_code(const char *code)
 	}
 }
 
-/* classify_is_delivery - the report says the message got through */
+/* classify_is_delivery - the report says the message got through: only
+   a DSN action says so. A 2xx reply or 2.x.x code quoted in a failure
+   report is a transcript line before the refusal, never a success. */
 static bool
 classify_is_delivery(const struct classify_input *in)
 {
-	if (in->action != NULL && (strcmp(in->action, "delivered") == 0 ||
+	return in->action != NULL && (strcmp(in->action, "delivered") == 0 ||
 	    strcmp(in->action, "relayed") == 0 ||
-	    strcmp(in->action, "expanded") == 0))
-		return true;
-	return in->status != NULL && in->status[0] == '2';
+	    strcmp(in->action, "expanded") == 0);
 }
 
 /* classify_by_codes - the first answer, from the codes alone */
 static enum reason
-classify_by_codes(const struct classify_input *in)
+classify_by_codes(const struct classify_input *in,
+    enum classify_evidence *ev)
 {
 	enum reason r = classify_status(in->status);
 
-	if (r == REASON_UNDEFINED)
+	*ev = CLASSIFY_EV_STATUS;
+	if (r == REASON_UNDEFINED || r == REASON_DELIVERED) {
 		r = classify_reply_code(in->reply_code);
+		*ev = CLASSIFY_EV_REPLY;
+	}
+	if (r == REASON_UNDEFINED || r == REASON_DELIVERED) {
+		r = REASON_UNDEFINED;
+		*ev = CLASSIFY_EV_NONE;
+	}
 	return r;
 }
 
@@ -191,14 +231,29 @@ classify_is_final(const struct classify_input *in)
 	    (in->status != NULL && strncmp(in->status + 1, ".5.", 3) == 0);
 }
 
-/* classify_by_command - an unknown-user answer to anything but RCPT TO
-   comes from a filter; one to MAIL FROM is about the sender */
+/* classify_is_recipient_reason - a reason that blames the mailbox */
+static bool
+classify_is_recipient_reason(enum reason r)
+{
+	return r == REASON_USERUNKNOWN || r == REASON_HOSTUNKNOWN ||
+	    r == REASON_MAILBOXFULL || r == REASON_SUSPEND ||
+	    r == REASON_HASMOVED || r == REASON_FILTERED;
+}
+
+/* classify_by_command - a refusal of the greeting or EHLO is about our
+   host (but a host that takes no mail at all says so then: notaccept);
+   an unknown-user answer to MAIL FROM is about our sender, and one to
+   anything but RCPT TO comes from a filter */
 static enum reason
 classify_by_command(enum reason r, const struct classify_input *in)
 {
 	bool	 addr_status = in->status != NULL &&
 	    strncmp(in->status + 1, ".1.", 3) == 0;
 
+	if (in->command != NULL && (strcmp(in->command, "CONNECT") == 0 ||
+	    strcmp(in->command, "HELO") == 0) &&
+	    classify_is_recipient_reason(r))
+		return REASON_BLOCKED;
 	if (in->command != NULL && strcmp(in->command, "MAIL") == 0 &&
 	    (r == REASON_USERUNKNOWN || r == REASON_HOSTUNKNOWN))
 		return REASON_REJECTED;
@@ -245,6 +300,35 @@ classify_mask_local_parts(const char *text)
 	return out;
 }
 
+/* classify_evidence_of - the evidence a matching rule gives */
+static enum classify_evidence
+classify_evidence_of(const struct rule_match *m)
+{
+	switch (m->kind) {
+	case RULE_KIND_PROVIDER: return CLASSIFY_EV_PROVIDER;
+	case RULE_KIND_REFINES: return CLASSIFY_EV_REFINES;
+	default: return CLASSIFY_EV_PHRASE;
+	}
+}
+
+/* classify_rule_input - what the rules see of a recipient */
+static void
+classify_rule_input(const struct classify_input *in, const char *masked,
+    struct rule_input *ri)
+{
+	memset(ri, 0, sizeof(*ri));
+	ri->status = in->status;
+	ri->reply_code = in->reply_code;
+	ri->action = in->action;
+	ri->stage = in->command;
+	ri->remote_host = in->remote_host;
+	ri->reporting_host = in->reporting_host;
+	ri->specific_status = classify_status_is_specific(in->status);
+	ri->text[RULE_PART_DIAGNOSTIC] = masked ? masked : in->diagnostic;
+	ri->text[RULE_PART_SUBJECT] = in->subject;
+	ri->text[RULE_PART_BODY] = in->body;
+}
+
 /* classify - the reason, hardness and deciding rule of a recipient */
 void
 classify(struct ruleset *rs, const struct classify_input *in,
@@ -257,26 +341,23 @@ classify(struct ruleset *rs, const struct classify_input *in,
 	memset(out, 0, sizeof(*out));
 	if (classify_is_delivery(in)) {
 		out->reason = out->base = REASON_DELIVERED;
+		out->evidence = CLASSIFY_EV_REPORT;
 		return;
 	}
-	out->reason = classify_by_codes(in);
-	memset(&ri, 0, sizeof(ri));
-	ri.status = in->status;
-	ri.reply_code = in->reply_code;
-	ri.action = in->action;
+	out->reason = classify_by_codes(in, &out->evidence);
 	masked = in->diagnostic ? classify_mask_local_parts(in->diagnostic) :
 	    NULL;
-	ri.text[RULE_PART_DIAGNOSTIC] = masked ? masked : in->diagnostic;
-	ri.text[RULE_PART_SUBJECT] = in->subject;
-	ri.text[RULE_PART_BODY] = in->body;
+	classify_rule_input(in, masked, &ri);
 	if (rules_match(rs, &ri, &m)) {
 		out->reason = (enum reason)m.reason;
+		out->evidence = classify_evidence_of(&m);
 		out->rule_file = m.file;
 		out->rule_line = m.line;
 	}
 	free(masked);
 	out->limit_hit = m.limit_hit;
 	out->base = out->reason;
+	out->base_evidence = out->evidence;
 	classify_finish(in, out);
 }
 
@@ -285,6 +366,8 @@ void
 classify_finish(const struct classify_input *in, struct classify_result *out)
 {
 	out->reason = classify_by_command(out->base, in);
+	out->evidence = out->reason != out->base ? CLASSIFY_EV_STAGE :
+	    out->base_evidence;
 	out->needs_command = in->command == NULL &&
 	    (out->base == REASON_USERUNKNOWN || out->base == REASON_HOSTUNKNOWN);
 	if (out->reason == REASON_UNDEFINED && in->local_program)

@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "libbase.h"
 #include "libmail.h"
@@ -58,6 +59,9 @@ struct rule {
 	struct rule_cond status;
 	struct rule_cond reply;
 	struct rule_cond action;
+	struct rule_cond host;		/* provider domains: remote or reporting */
+	struct rule_cond stage;		/* SMTP stages the reply answered */
+	struct rule_cond refines;	/* specific codes it may overrule */
 	unsigned parts;			/* bit per enum rule_part */
 	char	*pattern;
 	uint32_t options;
@@ -115,6 +119,18 @@ rules_cond_free(struct rule_cond *c)
 	c->n = 0;
 }
 
+/* rules_conds_free - release every condition of a rule */
+static void
+rules_conds_free(struct rule *r)
+{
+	rules_cond_free(&r->status);
+	rules_cond_free(&r->reply);
+	rules_cond_free(&r->action);
+	rules_cond_free(&r->host);
+	rules_cond_free(&r->stage);
+	rules_cond_free(&r->refines);
+}
+
 /* rules_free - release a ruleset and everything it owns */
 void
 rules_free(struct ruleset *rs)
@@ -124,9 +140,7 @@ rules_free(struct ruleset *rs)
 	for (size_t i = 0; i < rs->n; i++) {
 		struct rule *r = &rs->v[i];
 
-		rules_cond_free(&r->status);
-		rules_cond_free(&r->reply);
-		rules_cond_free(&r->action);
+		rules_conds_free(r);
 		free(r->pattern);
 		pcre2_code_free(r->code);
 	}
@@ -234,6 +248,73 @@ rules_parse_parts(struct rule *r, const char *val, size_t len)
 	return rc;
 }
 
+/* rules_valid_values - every value of a condition made only of the
+   characters allowed, and in the list of words when one is given */
+static bool
+rules_valid_values(const struct rule_cond *c, const char *chars,
+    const char *const *words)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		bool	 listed = words == NULL;
+
+		if (c->v[i][strspn(c->v[i], chars)] != '\0')
+			return false;
+		for (size_t w = 0; !listed && words[w] != NULL; w++)
+			listed = strcmp(c->v[i], words[w]) == 0;
+		if (!listed)
+			return false;
+	}
+	return true;
+}
+
+/* rules_parse_checked - a condition whose values are checked */
+static int
+rules_parse_checked(struct rule_cond *c, const char *val, size_t len,
+    const char *chars, const char *const *words)
+{
+	if (c->n || rules_parse_values(c, val, len) < 0)
+		return -1;
+	return rules_valid_values(c, chars, words) ? 0 : -1;
+}
+
+/* rules_parse_refines - refines=: status prefixes ("5.1.1", "4.4.7"),
+   or "any" alone */
+static int
+rules_parse_refines(struct rule_cond *c, const char *val, size_t len)
+{
+	static const char *const any[] = { "any", NULL };
+
+	if (c->n || rules_parse_values(c, val, len) < 0)
+		return -1;
+	if (c->n == 1 && rules_valid_values(c, "any", any))
+		return 0;
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i][0] < '2' || c->v[i][0] > '5' ||
+		    strstr(c->v[i], "..") != NULL ||
+		    c->v[i][strlen(c->v[i]) - 1] == '.')
+			return -1;
+	return rules_valid_values(c, "0123456789.", NULL) ? 0 : -1;
+}
+
+/* rules_parse_new_cond - host=, stage= and refines= */
+static int
+rules_parse_new_cond(struct rule *r, const char *key, size_t klen,
+    const char *val, size_t vlen)
+{
+	static const char *const stages[] = { "connect", "helo", "mail",
+	    "rcpt", "data", "none", NULL };
+
+	if (klen == 4 && strncmp(key, "host", 4) == 0)
+		return rules_parse_checked(&r->host, val, vlen,
+		    "abcdefghijklmnopqrstuvwxyz0123456789.-", NULL);
+	if (klen == 5 && strncmp(key, "stage", 5) == 0)
+		return rules_parse_checked(&r->stage, val, vlen,
+		    "abcdefghijklmnopqrstuvwxyz", stages);
+	if (klen == 7 && strncmp(key, "refines", 7) == 0)
+		return rules_parse_refines(&r->refines, val, vlen);
+	return -2;
+}
+
 /* rules_parse_cond - one KEY=VALUE condition; 0 or -1 with a message */
 static int
 rules_parse_cond(struct rule *r, const char *tok, size_t len, struct buf *err)
@@ -257,7 +338,7 @@ rules_parse_cond(struct rule *r, const char *tok, size_t len, struct buf *err)
 		rc = r->action.n ? -1 : rules_parse_values(&r->action, eq + 1, vlen);
 	else if (klen == 4 && strncmp(tok, "part", 4) == 0)
 		rc = r->parts ? -1 : rules_parse_parts(r, eq + 1, vlen);
-	else {
+	else if ((rc = rules_parse_new_cond(r, tok, klen, eq + 1, vlen)) == -2) {
 		buf_printf(err, "%s:%u: unknown condition \"%.*s\"\n",
 		    r->file, r->line, (int)klen, tok);
 		return -1;
@@ -350,9 +431,7 @@ rules_parse_line(struct rule *r, const char *line, struct buf *err)
 static void
 rules_discard(struct rule *r)
 {
-	rules_cond_free(&r->status);
-	rules_cond_free(&r->reply);
-	rules_cond_free(&r->action);
+	rules_conds_free(r);
 	free(r->pattern);
 	pcre2_code_free(r->code);
 	memset(r, 0, sizeof(*r));
@@ -551,6 +630,65 @@ rules_cond_prefix(const struct rule_cond *c, const char *value)
 	return false;
 }
 
+/* rules_host_is - a host name ("mx.google.com [192.0.2.1]") is the
+   domain or a subdomain of it */
+static bool
+rules_host_is(const char *host, const char *domain)
+{
+	size_t	 n = strcspn(host, " \t[(;"), d = strlen(domain);
+
+	if (n > 0 && host[n - 1] == '.')
+		n--;
+	if (n < d || strncasecmp(host + n - d, domain, d) != 0)
+		return false;
+	return n == d || host[n - d - 1] == '.';
+}
+
+/* rules_cond_host - a host condition: the remote or reporting host */
+static bool
+rules_cond_host(const struct rule_cond *c, const struct rule_input *in)
+{
+	if (c->n == 0)
+		return true;
+	for (size_t i = 0; i < c->n; i++)
+		if ((in->remote_host != NULL &&
+		    rules_host_is(in->remote_host, c->v[i])) ||
+		    (in->reporting_host != NULL &&
+		    rules_host_is(in->reporting_host, c->v[i])))
+			return true;
+	return false;
+}
+
+/* rules_cond_stage - a stage condition: one of the words, or none */
+static bool
+rules_cond_stage(const struct rule_cond *c, const char *stage)
+{
+	if (c->n == 0)
+		return true;
+	for (size_t i = 0; i < c->n; i++)
+		if (strcmp(c->v[i], "none") == 0 ? stage == NULL :
+		    stage != NULL && strcasecmp(stage, c->v[i]) == 0)
+			return true;
+	return false;
+}
+
+/* rules_may_overrule - a rule may decide over the input's status: the
+   status says little, or the rule names the whole code in status=, or
+   lists it (or "any") in refines= */
+static bool
+rules_may_overrule(const struct rule *r, const struct rule_input *in)
+{
+	if (!in->specific_status || r->host.n > 0)
+		return true;
+	for (size_t i = 0; i < r->status.n; i++)
+		if (strcmp(r->status.v[i], in->status) == 0)
+			return true;
+	for (size_t i = 0; i < r->refines.n; i++)
+		if (strcmp(r->refines.v[i], "any") == 0)
+			return true;
+	return r->refines.n > 0 && rules_cond_status(&r->refines, in->status);
+}
+
 /* rules_exec - run one compiled pattern over one text */
 static int
 rules_exec(struct ruleset *rs, const struct rule *r, const char *text)
@@ -650,7 +788,10 @@ rules_try(struct ruleset *rs, struct rule *r, const struct rule_input *in,
 	if (!rules_may_match(rs, (size_t)(r - rs->v)) ||
 	    !rules_cond_status(&r->status, in->status) ||
 	    !rules_cond_prefix(&r->reply, in->reply_code) ||
-	    !rules_cond_prefix(&r->action, in->action) || !rules_ready(rs, r))
+	    !rules_cond_prefix(&r->action, in->action) ||
+	    !rules_cond_stage(&r->stage, in->stage) ||
+	    !rules_cond_host(&r->host, in) || !rules_may_overrule(r, in) ||
+	    !rules_ready(rs, r))
 		return 0;
 	for (int p = 0; p < RULE_NPARTS; p++) {
 		int	 rc;
@@ -665,7 +806,23 @@ rules_try(struct ruleset *rs, struct rule *r, const struct rule_input *in,
 	return 0;
 }
 
-/* rules_match - the first rule that matches; 1 found, 0 none */
+/* rules_found - report the rule that decided */
+static int
+rules_found(const struct rule *r, const struct rule_input *in,
+    struct rule_match *m)
+{
+	m->reason = r->reason;
+	m->file = strrchr(r->file, '/') != NULL ? strrchr(r->file, '/') + 1 :
+	    r->file;
+	m->line = r->line;
+	m->kind = r->host.n > 0 ? RULE_KIND_PROVIDER : in->specific_status ?
+	    RULE_KIND_REFINES : RULE_KIND_PHRASE;
+	return 1;
+}
+
+/* rules_match - the deciding rule: the first provider rule that
+   matches, else the first other rule that matches and may overrule the
+   status; 1 found, 0 none */
 int
 rules_match(struct ruleset *rs, const struct rule_input *in,
     struct rule_match *m)
@@ -674,15 +831,13 @@ rules_match(struct ruleset *rs, const struct rule_input *in,
 	if (rs == NULL)
 		return 0;
 	rules_candidates(rs, in);
-	for (size_t i = 0; i < rs->n; i++) {
-		struct rule *r = &rs->v[i];
+	for (int provider = 1; provider >= 0; provider--) {
+		for (size_t i = 0; i < rs->n; i++) {
+			struct rule *r = &rs->v[i];
 
-		if (rules_try(rs, r, in, &m->limit_hit)) {
-			m->reason = r->reason;
-			m->file = strrchr(r->file, '/') != NULL ?
-			    strrchr(r->file, '/') + 1 : r->file;
-			m->line = r->line;
-			return 1;
+			if ((r->host.n > 0) == provider &&
+			    rules_try(rs, r, in, &m->limit_hit))
+				return rules_found(r, in, m);
 		}
 	}
 	return 0;

@@ -9,8 +9,14 @@
  *	Files are read in file-name order; a file in a later directory
  *	replaces a file of the same name in an earlier one, and the rules
  *	of later directories are tried first, so a site directory can both
- *	add and override rules. The first rule whose conditions hold and
- *	whose pattern matches decides.
+ *	add and override rules.
+ *
+ *	rules_match() tries the provider rules (those with a host=
+ *	condition) first, then the others, and the first rule whose
+ *	conditions hold and whose pattern matches decides, except that
+ *	when the input's status code is specific only a rule that refines
+ *	it (its status= names the whole code, or its refines= lists it)
+ *	may overrule it.
  *
  *	Ownership: rules_load() and rules_new() return a ruleset the caller
  *	releases with rules_free(). Strings in a struct rule_match point
@@ -45,7 +51,20 @@ struct rule_input {
 	const char *status;		/* "5.1.1" */
 	const char *reply_code;		/* "550" */
 	const char *action;		/* "failed", "delayed", ... */
+	const char *stage;		/* "connect", "helo", "mail", "rcpt",
+					   "data"; NULL: not known */
+	const char *remote_host;	/* the host that answered */
+	const char *reporting_host;	/* the host that wrote the report */
+	bool	 specific_status;	/* status has one precise meaning:
+					   only rules that refine it apply */
 	const char *text[RULE_NPARTS];
+};
+
+/* Which kind of rule decided (bounceguard-rules(5), evidence order). */
+enum rule_kind {
+	RULE_KIND_PROVIDER,		/* a host= rule: tried first */
+	RULE_KIND_REFINES,		/* overrules the specific status */
+	RULE_KIND_PHRASE		/* a plain phrase rule */
 };
 
 /* The rule that decided. */
@@ -53,6 +72,7 @@ struct rule_match {
 	int	 reason;		/* enum reason */
 	const char *file;		/* base name of the rule file */
 	unsigned line;
+	enum rule_kind kind;
 	bool	 limit_hit;		/* some pattern hit a match/depth limit */
 };
 

@@ -67,8 +67,8 @@ struct classify_case {
 };
 
 static const char test_rules[] =
-    "mailboxfull /over ?quota|mailbox (is )?full/\n"
-    "speeding    /too many recipients (this|per) hour/\n"
+    "mailboxfull refines=5.1.1 /over ?quota|mailbox (is )?full/\n"
+    "speeding    refines=any /too many recipients (this|per) hour/\n"
     "blocked     reply=5 /block ?list/\n"
     "userunknown /user unknown|no such user/\n"
     "notaccept   /null mx/\n";
@@ -77,7 +77,7 @@ static const struct classify_case classify_cases[] = {
 	/* codes alone */
 	{ "5.1.1", "550", "failed", NULL, "", "userunknown", 1, NULL },
 	{ "4.4.7", NULL, "failed", NULL, "retried", "expired", 0, NULL },
-	/* a rule overrides the status */
+	/* a rule that refines a specific status overrides it */
 	{ "5.1.1", "550", "failed", NULL, "mailbox is full", "mailboxfull", 0,
 	    "t.rules:1" },
 	{ "5.1.1", "550", NULL, NULL, "sent to too many recipients this hour",
@@ -85,13 +85,22 @@ static const struct classify_case classify_cases[] = {
 	{ NULL, "550", NULL, NULL, "listed on a blocklist", "blocked", 0,
 	    "t.rules:3" },
 	{ NULL, "450", NULL, NULL, "listed on a blocklist", "onhold", 0, NULL },
+	/* a broad phrase does not: the specific status decides */
+	{ "5.1.1", "550", NULL, "RCPT", "no such user (your blocklist entry)",
+	    "userunknown", 1, NULL },
+	/* a refusal of the greeting or EHLO is about our host */
+	{ "5.7.1", "554", NULL, "CONNECT", "no such user", "blocked", 0,
+	    "t.rules:4" },
+	{ NULL, "550", NULL, "HELO", "mailbox is full", "blocked", 0,
+	    "t.rules:1" },
+	{ "5.1.10", "521", NULL, "CONNECT", "null mx", "notaccept", 1, NULL },
 	/* the refused command */
 	{ "5.0.0", "550", NULL, "RCPT", "user unknown", "userunknown", 1,
 	    "t.rules:4" },
 	{ "5.0.0", "550", NULL, "DATA", "user unknown", "filtered", 0,
 	    "t.rules:4" },
 	{ "5.1.1", "550", NULL, "DATA", "user unknown", "userunknown", 1,
-	    "t.rules:4" },
+	    NULL },
 	{ NULL, "553", NULL, "MAIL", "no such user", "rejected", 0,
 	    "t.rules:4" },
 	{ NULL, NULL, NULL, NULL, "no such user", "userunknown", 1,
@@ -99,8 +108,13 @@ static const struct classify_case classify_cases[] = {
 	/* delivery reports */
 	{ "2.0.0", "250", "delivered", NULL, "ok", "delivered", 0, NULL },
 	{ NULL, NULL, "relayed", NULL, "user unknown", "delivered", 0, NULL },
+	/* no failure is ever delivered: a 2xx quoted in a failure report
+	   is a transcript line before the refusal */
+	{ "2.1.5", "250", "failed", NULL, "no such user", "userunknown", 1,
+	    "t.rules:4" },
+	{ "2.0.0", "250", NULL, NULL, "something odd", "onhold", 0, NULL },
 	/* hardness of notaccept depends on the class */
-	{ "5.1.10", "550", NULL, NULL, "null mx", "notaccept", 1, "t.rules:5" },
+	{ "5.1.10", "550", NULL, NULL, "null mx", "notaccept", 1, NULL },
 	{ "4.4.4", "450", NULL, NULL, "null mx", "notaccept", 0, "t.rules:5" },
 	/* nothing known */
 	{ NULL, NULL, NULL, NULL, "something odd", "undefined", 0, NULL },
@@ -119,7 +133,7 @@ test_classify(void)
 	for (size_t i = 0; i < BG_ARRAY_SIZE(classify_cases); i++) {
 		const struct classify_case *c = &classify_cases[i];
 		struct classify_input in = { c->status, c->reply, c->action,
-		    c->command, c->diag, NULL, NULL, false, false };
+		    c->command, c->diag, NULL, NULL, false, false, NULL, NULL };
 		struct classify_result out;
 		char	 rule[64] = "";
 
@@ -312,6 +326,39 @@ static const struct phrase_case phrase_cases[] = {
 	/* given up on after hours of retries */
 	{ NULL, NULL, "Delivery to the following recipients was aborted "
 	    "after 2.5 hour(s): a@b.example", "expired" },
+	/* the evidence order on shipped rules: a broad phrase does not
+	   overrule a specific code; words that refine it do */
+	{ "5.1.1", "550", "550 5.1.1 User unknown; your message was blocked "
+	    "(see our policy)", "userunknown" },
+	{ "5.1.1", "550", "550 5.1.1 <x@b.example> listed at zen.spamhaus.org",
+	    "blocked" },
+	{ "5.1.10", "550", "550 5.1.10 RESOLVER.ADR.RecipientNotFound; "
+	    "Recipient not found by SMTP address lookup", "userunknown" },
+	{ "5.1.10", "550", "550 5.1.10 Recipient address has null MX",
+	    "notaccept" },
+	/* less common wordings */
+	{ NULL, "550", "550 No account by that name here", "userunknown" },
+	{ "5.0.0", "550", "550 5.0.0 Recipient is not valid", "userunknown" },
+	{ NULL, "550", "550 Usuário desconhecido", "userunknown" },
+	{ NULL, "550", "550 Ontvanger onbekend", "userunknown" },
+	{ NULL, "550", "550 Пользователь не найден", "userunknown" },
+	{ NULL, "550", "550 收件人不存在", "userunknown" },
+	{ "4.4.7", NULL, "Retry limit exceeded for x@b.example", "expired" },
+	{ NULL, NULL, "Delivery failed after 5 retries", "expired" },
+	{ "5.0.0", "552", "552 Storage limit exceeded for this account",
+	    "mailboxfull" },
+	{ "5.1.1", "550", "550 5.1.1 The recipient has reached their storage "
+	    "capacity", "mailboxfull" },
+	{ "5.3.4", "552", "552 5.3.4 Message size limit exceeded",
+	    "mesgtoobig" },
+	{ "5.7.1", "550", "550 5.7.1 Message has more than one address in the "
+	    "From header", "notcompliantrfc" },
+	{ "5.7.1", "550", "550 5.7.1 Domain of s@example.net does not "
+	    "designate 192.0.2.1 as permitted sender", "authfailure" },
+	{ "4.7.0", "421", "421 4.7.0 Sending frequency limit exceeded, try "
+	    "later", "speeding" },
+	{ "4.4.1", NULL, "All MX hosts for b.example are unreachable",
+	    "networkerror" },
 };
 
 struct body_case {
@@ -344,7 +391,7 @@ test_shipped_phrases(void)
 	for (size_t i = 0; rs != NULL && i < BG_ARRAY_SIZE(phrase_cases); i++) {
 		const struct phrase_case *c = &phrase_cases[i];
 		struct classify_input in = { c->status, c->reply, "failed",
-		    "RCPT", c->diag, NULL, NULL, false, false };
+		    "RCPT", c->diag, NULL, NULL, false, false, NULL, NULL };
 		struct classify_result out;
 
 		classify(rs, &in, &out);
@@ -354,7 +401,7 @@ test_shipped_phrases(void)
 	for (size_t i = 0; rs != NULL && i < BG_ARRAY_SIZE(body_cases); i++) {
 		const struct body_case *c = &body_cases[i];
 		struct classify_input in = { c->status, c->reply, "failed",
-		    "DATA", c->diag, NULL, c->body, false, false };
+		    "DATA", c->diag, NULL, c->body, false, false, NULL, NULL };
 		struct classify_result out;
 
 		classify(rs, &in, &out);
@@ -373,7 +420,7 @@ test_local_program(void)
 	struct ruleset *rs = rules_new(0);
 	struct buf err = BUF_INIT;
 	struct classify_input in = { "4.3.0", NULL, "failed", NULL,
-	    "temporary failure", NULL, NULL, true, false };
+	    "temporary failure", NULL, NULL, true, false, NULL, NULL };
 	struct classify_result out;
 
 	is_int(rules_add_text(rs, "t.rules", "mailboxfull /quota/\n", &err),
@@ -403,7 +450,7 @@ test_own_words(void)
 	struct buf err = BUF_INIT;
 	struct classify_input in = { "5.0.0", NULL, "failed", NULL,
 	    "We could not deliver your message: the address was not found.",
-	    NULL, NULL, false, true };
+	    NULL, NULL, false, true, NULL, NULL };
 	struct classify_result out;
 
 	is_int(rules_add_text(rs, "t.rules", "userunknown /address was not "
@@ -425,12 +472,57 @@ test_own_words(void)
 	buf_free(&err);
 }
 
+struct evidence_case {
+	const char *status, *reply, *action, *command, *diag;
+	const char *want;		/* evidence name */
+};
+
+static const struct evidence_case evidence_cases[] = {
+	{ "2.0.0", "250", "delivered", NULL, "ok", "report" },
+	{ "5.1.1", "550", NULL, "RCPT", "mailbox is full", "refines" },
+	{ "5.1.1", "550", NULL, "RCPT", "no such user", "status" },
+	{ "5.0.0", "550", NULL, "RCPT", "no such user", "phrase" },
+	{ "5.0.0", "550", NULL, "DATA", "no such user", "stage" },
+	{ NULL, "552", NULL, NULL, "something odd", "reply" },
+	{ "5.0.0", NULL, NULL, NULL, "something odd", "none" },
+};
+
+/* test_evidence - which evidence decided, as parse --json shows it */
+static void
+test_evidence(void)
+{
+	struct ruleset *rs = rules_new(0);
+	struct buf err = BUF_INIT;
+
+	is_int(rules_add_text(rs, "t.rules", test_rules, &err), 0,
+	    "evidence: rules load");
+	for (size_t i = 0; i < BG_ARRAY_SIZE(evidence_cases); i++) {
+		const struct evidence_case *c = &evidence_cases[i];
+		struct classify_input in = { c->status, c->reply, c->action,
+		    c->command, c->diag, NULL, NULL, false, false, NULL, NULL };
+		struct classify_result out;
+
+		classify(rs, &in, &out);
+		is_str(classify_evidence_name(out.evidence), c->want,
+		    "evidence case %zu", i);
+	}
+	ok(classify_status_is_specific("5.1.1") &&
+	    classify_status_is_specific("4.4.7") &&
+	    classify_status_is_specific("5.7.26") &&
+	    !classify_status_is_specific("5.7.1") &&
+	    !classify_status_is_specific("5.0.0") &&
+	    !classify_status_is_specific("2.1.5") &&
+	    !classify_status_is_specific(NULL), "specific codes");
+	rules_free(rs);
+	buf_free(&err);
+}
+
 /* test_no_rules - without a ruleset the codes decide */
 static void
 test_no_rules(void)
 {
 	struct classify_input in = { "5.2.2", "552", "failed", NULL,
-	    "user unknown", NULL, NULL, false, false };
+	    "user unknown", NULL, NULL, false, false, NULL, NULL };
 	struct classify_result out;
 
 	classify(NULL, &in, &out);
@@ -447,6 +539,7 @@ main(void)
 	test_no_rules();
 	test_local_program();
 	test_own_words();
+	test_evidence();
 	test_shipped_phrases();
 	return done_testing();
 }

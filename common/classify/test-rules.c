@@ -52,6 +52,18 @@ static const struct error_case error_cases[] = {
 	    "t.rules:1: bad or repeated value in \"part=header\"" },
 	{ "blocked /ok/\nmailboxfull reply=55 /x/c\nbogus /a/\n",
 	    "t.rules:3: unknown reason \"bogus\"" },
+	{ "blocked host=bad_host.example /a/\n",
+	    "t.rules:1: bad or repeated value in \"host=bad_host.example\"" },
+	{ "blocked stage=quit /a/\n",
+	    "t.rules:1: bad or repeated value in \"stage=quit\"" },
+	{ "blocked stage=rcpt stage=data /a/\n",
+	    "t.rules:1: bad or repeated value in \"stage=data\"" },
+	{ "blocked refines=1.1 /a/\n",
+	    "t.rules:1: bad or repeated value in \"refines=1.1\"" },
+	{ "blocked refines=5.1.1,any /a/\n",
+	    "t.rules:1: bad or repeated value in \"refines=5.1.1,any\"" },
+	{ "blocked refines=5..1 /a/\n",
+	    "t.rules:1: bad or repeated value in \"refines=5..1\"" },
 };
 
 /* test_errors - each bad rule names its file and line */
@@ -125,8 +137,9 @@ test_matching(unsigned flags)
 	is_int((long long)rules_count(rs), 9, "nine rules");
 	for (size_t i = 0; i < BG_ARRAY_SIZE(match_cases); i++) {
 		const struct match_case *c = &match_cases[i];
-		struct rule_input in = { c->status, c->reply, c->action,
-		    { c->diag, c->subject, NULL } };
+		struct rule_input in = { .status = c->status,
+		    .reply_code = c->reply, .action = c->action,
+		    .text = { c->diag, c->subject, NULL } };
 		struct rule_match m;
 		int	 hit = rules_match(rs, &in, &m);
 
@@ -135,6 +148,93 @@ test_matching(unsigned flags)
 		if (hit)
 			ok(m.line == c->line && strcmp(m.file, "t.rules") == 0,
 			    "match case %zu decided by t.rules:%u", i, c->line);
+	}
+	buf_free(&err);
+	rules_free(rs);
+}
+
+struct evidence_case {
+	const char *status, *stage, *remote, *reporting, *diag;
+	const char *want;		/* reason name, or NULL: no match */
+	unsigned line;
+	enum rule_kind kind;
+};
+
+/* Rules in the order a site might write them: the phrase rules come
+   first in the file, yet a provider rule is tried before them, and a
+   specific status code stops every phrase rule that does not refine it. */
+static const char evidence_rules[] =
+    "blocked      /blocked/\n"
+    "mailboxfull  refines=5.1.1  /quota/\n"
+    "userunknown  status=5.1.10  /recipientnotfound/\n"
+    "speeding     refines=any  /rate limit/\n"
+    "blocked      stage=connect,helo  /go away/\n"
+    "userunknown  stage=none  /go away/\n"
+    "badreputation host=mail.example.net  /blocked/\n"
+    "suspend      host=example.org,example.com  /inactive|blocked/\n";
+
+static const struct evidence_case evidence_cases[] = {
+	/* a plain phrase decides over a generic code or none */
+	{ "5.7.1", NULL, NULL, NULL, "you are blocked", "blocked", 1,
+	    RULE_KIND_PHRASE },
+	{ NULL, NULL, NULL, NULL, "you are blocked", "blocked", 1,
+	    RULE_KIND_PHRASE },
+	/* not over a specific one, unless it refines it */
+	{ "5.1.1", NULL, NULL, NULL, "blocked: user unknown", NULL, 0, 0 },
+	{ "5.1.1", NULL, NULL, NULL, "over quota", "mailboxfull", 2,
+	    RULE_KIND_REFINES },
+	{ "5.2.2", NULL, NULL, NULL, "blocked, over quota", NULL, 0, 0 },
+	{ "5.1.10", NULL, NULL, NULL, "RecipientNotFound", "userunknown", 3,
+	    RULE_KIND_REFINES },
+	{ "5.1.1", NULL, NULL, NULL, "rate limit exceeded", "speeding", 4,
+	    RULE_KIND_REFINES },
+	/* the stage the reply answered */
+	{ NULL, "connect", NULL, NULL, "go away", "blocked", 5,
+	    RULE_KIND_PHRASE },
+	{ NULL, "helo", NULL, NULL, "go away", "blocked", 5, RULE_KIND_PHRASE },
+	{ NULL, NULL, NULL, NULL, "go away", "userunknown", 6,
+	    RULE_KIND_PHRASE },
+	{ NULL, "rcpt", NULL, NULL, "go away", NULL, 0, 0 },
+	/* provider rules first, over any code; the host or a subdomain,
+	   the remote host or else the reporting one */
+	{ "5.1.1", NULL, "mail.example.net [192.0.2.1]", NULL,
+	    "you are blocked", "badreputation", 7, RULE_KIND_PROVIDER },
+	{ NULL, NULL, "mx1.mail.example.net.", NULL, "blocked",
+	    "badreputation", 7, RULE_KIND_PROVIDER },
+	{ NULL, NULL, "badmail.example.net", NULL, "blocked", "blocked", 1,
+	    RULE_KIND_PHRASE },
+	{ NULL, NULL, NULL, "smtp.example.com", "account inactive",
+	    "suspend", 8, RULE_KIND_PROVIDER },
+	{ "5.1.1", NULL, "mx.example.org", "out.example.jp", "blocked",
+	    "suspend", 8, RULE_KIND_PROVIDER },
+};
+
+/* test_evidence - provider rules first, codes that phrases must
+   refine, SMTP stages */
+static void
+test_evidence(unsigned flags)
+{
+	struct ruleset *rs = rules_new(flags);
+	struct buf err = BUF_INIT;
+
+	is_int(rules_add_text(rs, "e.rules", evidence_rules, &err), 0,
+	    "evidence rules load (flags %u)", flags);
+	for (size_t i = 0; i < BG_ARRAY_SIZE(evidence_cases); i++) {
+		const struct evidence_case *c = &evidence_cases[i];
+		struct rule_input in = { .status = c->status, .stage = c->stage,
+		    .remote_host = c->remote, .reporting_host = c->reporting,
+		    .specific_status = c->status != NULL &&
+		    strcmp(c->status, "5.7.1") != 0,
+		    .text = { c->diag, NULL, NULL } };
+		struct rule_match m;
+		int	 hit = rules_match(rs, &in, &m);
+
+		is_str(hit ? reason_name((enum reason)m.reason) : NULL, c->want,
+		    "evidence case %zu (flags %u)", i, flags);
+		if (hit)
+			ok(m.line == c->line && m.kind == c->kind,
+			    "evidence case %zu decided by line %u, kind %d",
+			    i, m.line, (int)m.kind);
 	}
 	buf_free(&err);
 	rules_free(rs);
@@ -378,6 +478,8 @@ main(void)
 	test_matching(0);
 	test_matching(RULES_JIT);
 	test_matching(RULES_LAZY);
+	test_evidence(0);
+	test_evidence(RULES_JIT);
 	test_limits(0);
 	test_limits(RULES_JIT);
 	test_directories();
