@@ -18,7 +18,10 @@
  *	the MIME tree with GMime, collects the decoded texts
  *	(bounce_mime.c), and hands them to the format modules in order:
  *	ARF complaint reports, RFC 3464 DSNs (also without the multipart
- *	wrapper), free-text NDRs, RFC 3834 auto-replies. It then completes
+ *	wrapper), the free-text NDRs of a fixed template (bounce_layout.c,
+ *	recognised by their own words whatever the headers), other
+ *	free-text NDRs, RFC 3834 auto-replies. A recipient that failed or
+ *	is delayed takes only failure codes from its diagnostic. It then completes
  *	and classifies each recipient found.
  *
  *	A DSN is "sync" when its Reporting-MTA is one of ours (the local
