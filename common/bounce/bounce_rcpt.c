@@ -7,8 +7,11 @@
  *	The format modules report what they find with bounce_rcpt_add()
  *	and look a recipient up again with bounce_rcpt_find();
  *	bounce_is_local_host() tells whether a reporting MTA is one of
- *	ours, which makes a DSN synchronous. bounce_result_free() releases
- *	what a result owns.
+ *	ours, which makes a DSN synchronous; bounce_rcpt_is_reporter()
+ *	tells the reporting system's own addresses (a MAILER-DAEMON, the
+ *	postmaster of the site that sent the report) from failed
+ *	recipients, for the free-text formats. bounce_result_free()
+ *	releases what a result owns.
  *
  *	These helpers sit below the format modules and the dispatcher
  *	(bounce.c), which both use them; they call neither.
