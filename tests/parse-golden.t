@@ -28,10 +28,12 @@ ok() {
 
 tmp=$(mktemp -d /tmp/bg-parse-golden.XXXXXX) || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
+# parse runs as the user "nobody" when the test runs as root
 cat > "$tmp/bg.conf" <<CONF
 shipped_rules_dir = $BG_SRC/rules
 rules_dir = $tmp/site
 local_hostnames = out1.example.com, smtp.example.co.uk
+user = nobody
 CONF
 cd "$BG_SRC" || exit 1
 
