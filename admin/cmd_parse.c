@@ -363,7 +363,7 @@ parse_rules(const struct config *cfg)
 		fprintf(stderr, "%s", err.data != NULL ? err.data : "rules: error\n");
 	else if (rules_count(rs) == 0)
 		fprintf(stderr, "warning: no rules in %s or %s: classifying by "
-		    "status codes alone\n", cfg->shipped_rules_dir,
+		    "status codes alone\n", parser_config_shipped_dir(cfg),
 		    cfg->rules_dir);
 	buf_free(&err);
 	return rs;
