@@ -34,6 +34,8 @@ struct admin {
 	struct config *cfg;
 	const char *config_path;
 	struct store *store;		/* opened on first use */
+	struct store_repl repl;		/* replication settings, if on */
+	bool	 repl_writer;		/* joins replication to write */
 };
 
 extern volatile sig_atomic_t admin_interrupted;
@@ -45,6 +47,9 @@ int	admin_usage(const char *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	admin_fail(const char *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+
+/* admin_repl.c */
+int	admin_repl_forward(struct admin *, int, char **);
 
 /* admin_util.c */
 int	admin_getopt(const char *, int, char **, const struct option *, int *);

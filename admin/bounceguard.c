@@ -96,11 +96,13 @@ static const struct admin_cmd admin_cmds[] = {
 	  "Check the configuration, the rule files, the VERP secrets, and the\n"
 	  "store and quarantine directories (existence, owner, permissions).\n"
 	  "One line per problem; exit 1 if there is any." },
-	{ "db", cmd_db, "db verify | db backup DIR | db recover",
+	{ "db", cmd_db, "db verify | db backup DIR | db recover | db status",
 	  "verify: check the structure of every database file (on a hot copy,\n"
 	  "so it is safe while the daemons run). backup: write a consistent\n"
 	  "copy of the running store into the new directory DIR. recover: run\n"
-	  "Berkeley DB recovery if a process died inside the store." },
+	  "Berkeley DB recovery if a process died inside the store. status:\n"
+	  "with replication, this site's role, the master, and each peer's\n"
+	  "connection state as the replication process sees it." },
 	{ "parse", cmd_parse, "parse [--json] FILE|MAILDIR|MBOX...",
 	  "Classify bounce messages without recording them: one line (or one\n"
 	  "JSON object with --json) per recipient found. Messages that are not\n"
@@ -255,6 +257,15 @@ admin_store_try(struct admin *a, struct buf *err)
 	o.cache_size = a->cfg->store_cache_size;
 	o.event_history_max = (unsigned)a->cfg->event_history_max;
 	o.readonly = false;
+	o.repl = NULL;
+	switch (store_repl_load(a->cfg, a->repl_writer ? STORE_REPL_WRITER :
+	    STORE_REPL_READER, &a->repl, err)) {
+	case -1:
+		return NULL;
+	case 0:
+		o.repl = &a->repl;
+		break;
+	}
 	if (store_open(&a->store, a->cfg->store_dir, &o, err) != STORE_OK)
 		return NULL;
 	return a->store;
@@ -305,10 +316,11 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct admin a = { NULL, NULL, NULL };
+	struct admin a;
 	const struct admin_cmd *c;
 	int	 ch, rc;
 
+	memset(&a, 0, sizeof(a));
 	log_init("bounceguard", LOG_TO_STDERR | LOG_TO_SYSLOG);
 	admin_signals();
 
@@ -343,8 +355,10 @@ main(int argc, char **argv)
 	}
 	a.cfg = admin_load_config(a.config_path);
 	log_set_facility(config_enum_name(a.cfg, "syslog_facility"));
-	rc = c->fn(&a, argc, argv);
+	if ((rc = admin_repl_forward(&a, argc, argv)) < 0)
+		rc = c->fn(&a, argc, argv);
 	store_close(a.store);
+	store_repl_free(&a.repl);
 	config_free(a.cfg);
 	return rc;
 }

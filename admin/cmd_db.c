@@ -112,7 +112,7 @@ db_recover(struct admin *a)
 {
 	struct store_opts o = { a->cfg->store_lock_timeout,
 	    a->cfg->store_cache_size, (unsigned)a->cfg->event_history_max,
-	    false };
+	    false, NULL };
 	struct buf err = BUF_INIT;
 	bool	 ran;
 	int	 rc = 0;
@@ -129,6 +129,21 @@ db_recover(struct admin *a)
 	return rc;
 }
 
+/* db_status - this site's replication role, master and peers */
+static int
+db_status(struct admin *a)
+{
+	struct buf out = BUF_INIT;
+	int	 rc = 0;
+
+	if (store_repl_status(admin_store(a), &out) != STORE_OK)
+		rc = admin_fail("db status", "%s", store_error(a->store));
+	else
+		fputs(buf_cstr(&out), stdout);
+	buf_free(&out);
+	return rc;
+}
+
 /* cmd_db - the database subcommands */
 int
 cmd_db(struct admin *a, int argc, char **argv)
@@ -140,6 +155,12 @@ cmd_db(struct admin *a, int argc, char **argv)
 			return admin_usage("db", "db backup needs one "
 			    "directory");
 		return db_backup(a, argv[2]);
+	}
+	if (strcmp(argv[1], "status") == 0) {
+		if (argc != 2)
+			return admin_usage("db", "unexpected argument \"%s\"",
+			    argv[2]);
+		return db_status(a);
 	}
 	if (strcmp(argv[1], "verify") != 0 && strcmp(argv[1], "recover") != 0)
 		return admin_usage("db", "unknown subcommand \"%s\"", argv[1]);

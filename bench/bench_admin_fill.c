@@ -77,7 +77,7 @@ fill_event(struct store_addr *a, bool existed, struct store_event *ev,
 int
 main(int argc, char **argv)
 {
-	struct store_opts o = { 10, 64 << 20, 50, false };
+	struct store_opts o = { 10, 64 << 20, 50, false, NULL };
 	struct buf err = BUF_INIT;
 	struct store *st;
 	uint32_t today = bg_day(time(NULL));

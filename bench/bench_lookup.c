@@ -91,7 +91,7 @@ lookup_pass(struct store *st, const char *fmt, unsigned long count, size_t n,
 int
 main(int argc, char **argv)
 {
-	struct store_opts o = { 10, 0, 50, true };
+	struct store_opts o = { 10, 0, 50, true, NULL };
 	struct buf err = BUF_INIT;
 	struct store *st;
 	double	*lat, t0, total;

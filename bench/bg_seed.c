@@ -87,7 +87,7 @@ static struct store *
 seed_open(const struct config *cfg)
 {
 	struct store_opts o = { cfg->store_lock_timeout, cfg->store_cache_size,
-	    (unsigned)cfg->event_history_max, false };
+	    (unsigned)cfg->event_history_max, false, NULL };
 	struct buf err = BUF_INIT;
 	struct store *st;
 

@@ -65,7 +65,7 @@ static struct store *
 tool_store(const struct config *cfg)
 {
 	struct store_opts o = { cfg->store_lock_timeout, cfg->store_cache_size,
-	    (unsigned)cfg->event_history_max, false };
+	    (unsigned)cfg->event_history_max, false, NULL };
 	struct buf err = BUF_INIT;
 	struct store *st;
 

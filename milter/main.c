@@ -224,6 +224,7 @@ run(const char *path, struct mrt *rt, bool fg)
 	thread_defaults();
 	signals_block();
 	rt_install(rt);
+	repl_init(path);
 	mstore_init(cfg);
 	sendcount_start();
 	if (lfd >= 0 && lookup_start(lfd, LOOKUP_TIMEOUT) < 0)

@@ -54,6 +54,9 @@ struct mrt *rt_acquire(void);
 void	rt_release(struct mrt *);
 int	rt_reload(const char *);
 
+/* repl.c */
+void	repl_init(const char *);
+
 /* mstore.c */
 void	mstore_init(const struct config *);
 void	mstore_reconfigure(const struct config *);

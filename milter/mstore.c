@@ -39,6 +39,8 @@ static bool ms_closed;			/* shutting down: never reopen */
 static char *ms_dir;
 static struct store_opts ms_opts;
 static char ms_err[MILTER_ERR_MAX];
+static struct store_repl ms_repl;	/* replication: loaded once */
+static bool ms_repl_on;
 
 /* mstore_opts - the store options of a configuration */
 static void
@@ -49,6 +51,7 @@ mstore_opts(const struct config *cfg, struct store_opts *o)
 	o->cache_size = cfg->store_cache_size;
 	o->event_history_max = (unsigned)cfg->event_history_max;
 	o->readonly = false;
+	o->repl = ms_repl_on ? &ms_repl : NULL;
 }
 
 /* mstore_open_locked - (re)open; the caller holds the write lock */
@@ -78,6 +81,15 @@ mstore_open_locked(void)
 void
 mstore_init(const struct config *cfg)
 {
+	struct buf err = BUF_INIT;
+	int	 rc;
+
+	/* The replication settings need a restart to change. */
+	if ((rc = store_repl_load(cfg, STORE_REPL_PROCESS, &ms_repl,
+	    &err)) < 0)
+		fatalx("replication: %s", buf_cstr(&err));
+	ms_repl_on = rc == 0;
+	buf_free(&err);
 	pthread_rwlock_wrlock(&ms_lock);
 	free(ms_dir);
 	ms_dir = xstrdup(cfg->store_dir);
@@ -114,6 +126,7 @@ mstore_shutdown(void)
 	ms_st = NULL;
 	free(ms_dir);
 	ms_dir = NULL;
+	store_repl_free(&ms_repl);
 	pthread_rwlock_unlock(&ms_lock);
 }
 

@@ -40,7 +40,7 @@
 
 /* pipe_exit - close the store, then exit */
 __attribute__((noreturn))
-static void
+void
 pipe_exit(struct pipe_run *run, int status)
 {
 	/*
@@ -54,6 +54,7 @@ pipe_exit(struct pipe_run *run, int status)
 	bool	 panicked = store_close(run->store) == STORE_EPANIC ||
 	    run->panicked;
 
+	store_repl_free(&run->repl);
 	config_free(run->cfg);
 	if (panicked)
 		_exit(status);
@@ -62,7 +63,7 @@ pipe_exit(struct pipe_run *run, int status)
 
 /* pipe_tempfail - say why on stderr and in the log, exit 75 */
 __attribute__((format(printf, 2, 3), noreturn))
-static void
+void
 pipe_tempfail(struct pipe_run *run, const char *fmt, ...)
 {
 	char	 msg[1024];
@@ -219,12 +220,18 @@ pipe_open_store(struct pipe_run *run)
 	o.cache_size = run->cfg->store_cache_size;
 	o.event_history_max = (unsigned)run->cfg->event_history_max;
 	o.readonly = false;
+	if ((rc = store_repl_load(run->cfg, STORE_REPL_WRITER, &run->repl,
+	    &err)) < 0)
+		pipe_tempfail(run, "replication: %s", buf_cstr(&err));
+	o.repl = rc == 0 ? &run->repl : NULL;
 	if ((rc = store_open(&run->store, run->cfg->store_dir, &o, &err)) !=
 	    STORE_OK) {
 		run->panicked = rc == STORE_EPANIC;
 		pipe_tempfail(run, "%s", buf_cstr(&err));
 	}
 	buf_free(&err);
+	if (o.repl != NULL)
+		pipe_forward(run);	/* a replication client: the master */
 }
 
 /* pipe_args - the command line */

@@ -17,6 +17,7 @@
 #include "libbounce.h"
 #include "libconf.h"
 #include "libpolicy.h"
+#include "libstore.h"
 #include "libverp.h"
 
 /* <sysexits.h> values, as Postfix pipe(8) reads them. */
@@ -38,8 +39,17 @@ struct pipe_run {
 	struct verp_decoded verp;
 	struct bounce_result parsed;
 	struct store *store;
+	struct store_repl repl;		/* replication settings, if on */
 	bool	 panicked;		/* the store panicked while opening */
 };
+
+/* pipe.c */
+void	pipe_exit(struct pipe_run *, int) __attribute__((noreturn));
+void	pipe_tempfail(struct pipe_run *, const char *, ...)
+	    __attribute__((format(printf, 2, 3), noreturn));
+
+/* forward.c */
+void	pipe_forward(struct pipe_run *);
 
 /* The outcome of a step: go on, or stop with the message handled. */
 enum pipe_step { PIPE_NEXT, PIPE_DONE, PIPE_FAIL };

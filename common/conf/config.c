@@ -324,6 +324,28 @@ cfg_parse_cidrs(const char *s, struct cidrlist *out, char *why, size_t wl)
 	return rc;
 }
 
+/* cfg_hostport_ok - HOST:PORT or [IPV6]:PORT, port 1 to 65535 */
+static bool
+cfg_hostport_ok(const char *v)
+{
+	const char *colon = strrchr(v, ':');
+	char	*end;
+	long	 port;
+
+	if (colon == NULL || colon == v)
+		return false;
+	if (v[0] == '[' && (colon - v < 3 || colon[-1] != ']'))
+		return false;
+	if (v[0] != '[' && memchr(v, ':', (size_t)(colon - v)) != NULL)
+		return false;		/* IPv6 needs brackets */
+	if (strcspn(v, " \t,") != strlen(v))
+		return false;
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	return colon[1] != '\0' && *end == '\0' && errno == 0 && port >= 1 &&
+	    port <= 65535;
+}
+
 /* cfg_syntax_ok - a string value has the syntax its key requires */
 static bool
 cfg_syntax_ok(const char *syntax, const char *v)
@@ -347,6 +369,8 @@ cfg_syntax_ok(const char *syntax, const char *v)
 		return (strncmp(v, "unix:/", 6) == 0 ||
 		    strncmp(v, "local:/", 7) == 0 ||
 		    strncmp(v, "inet:", 5) == 0 || strncmp(v, "inet6:", 6) == 0);
+	if (strncmp(syntax, "hostport", 8) == 0)
+		return cfg_hostport_ok(v);
 	if (strncmp(syntax, "header", 6) == 0)
 		for (; *v; v++)
 			if (*v <= ' ' || *v >= 0x7f || *v == ':')
@@ -368,6 +392,8 @@ cfg_syntax_help(const char *syntax)
 		return "1 to 16 lower-case letters and digits";
 	if (strncmp(syntax, "socket", 6) == 0)
 		return "unix:/PATH or inet:PORT@ADDRESS";
+	if (strncmp(syntax, "hostport", 8) == 0)
+		return "HOST:PORT or [IPV6-ADDRESS]:PORT";
 	return "a header field name";
 }
 
@@ -489,6 +515,14 @@ cfg_set_list(struct config *cfg, const struct cfg_entry *e, const char *v,
 		strlist_free(&l);
 		return -1;
 	}
+	for (size_t i = 0; e->opts != NULL && strcmp(e->opts, "hostport") ==
+	    0 && i < l.n; i++)
+		if (!cfg_hostport_ok(l.v[i])) {
+			snprintf(why, wl, "\"%s\" is not %s", l.v[i],
+			    cfg_syntax_help(e->opts));
+			strlist_free(&l);
+			return -1;
+		}
 	cfg_free_value(cfg, e);
 	*CFG_FIELD(cfg, e, struct strlist) = l;
 	return 0;
@@ -712,6 +746,28 @@ cfg_check_policy_lists(struct cfg_parser *p)
 	}
 }
 
+/* cfg_check_repl - replication needs an address, and peers other than it */
+static void
+cfg_check_repl(struct cfg_parser *p)
+{
+	const struct config *c = p->cfg;
+	int	 line = p->set_at[cfg_find("repl_peers") - cfg_table];
+
+	if (c->repl_local[0] == '\0') {
+		if (c->repl_peers.n > 0)
+			cfg_error(p, line, "repl_peers: set, but repl_local is "
+			    "empty (replication needs this host's address)");
+		return;
+	}
+	line = p->set_at[cfg_find("repl_local") - cfg_table];
+	if (c->repl_secret_file[0] == '\0')
+		cfg_error(p, line, "repl_local: replication needs "
+		    "repl_secret_file (it signs the changes sent to the master)");
+	if (strlist_contains(&c->repl_peers, c->repl_local))
+		cfg_error(p, line, "repl_local: %s is also in repl_peers",
+		    c->repl_local);
+}
+
 /* cfg_cross_check - rules that involve more than one key */
 static void
 cfg_cross_check(struct cfg_parser *p)
@@ -724,6 +780,7 @@ cfg_cross_check(struct cfg_parser *p)
 		    c->health_warning_rate / 100, c->health_warning_rate % 100,
 		    c->health_critical_rate / 100, c->health_critical_rate % 100);
 	cfg_check_policy_lists(p);
+	cfg_check_repl(p);
 }
 
 /* cfg_parse_stream - parse an open stream; "name" is used in messages */

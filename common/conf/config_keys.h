@@ -11,7 +11,8 @@
  *            "path" (absolute), "name" (a user or group name), "domain",
  *            "token" (lower-case letters and digits, at most 16),
  *            "socket" (unix:/PATH or inet:PORT@ADDR), "header" (a header
- *            field name); a trailing '?' allows the empty value.
+ *            field name), "hostport" (HOST:PORT or [IPV6]:PORT; for
+ *            LIST, of every element); a trailing '?' allows the empty value.
  *
  * This file is included several times with different CFG_KEY macros (the
  * struct, the table); contrib/bounceguard.conf and man/bounceguard.conf.5
@@ -72,6 +73,14 @@ CFG_KEY(event_retention, DURATION, "365d", 86400, 36500LL * 86400, NULL)
 /* Store. */
 CFG_KEY(store_lock_timeout, DURATION, "10s", 1, 600, NULL)
 CFG_KEY(store_cache_size, SIZE, "32M", 1LL << 20, 16LL << 30, NULL)
+
+/* Replication between hosts (off while repl_local is empty). */
+CFG_KEY(repl_local, STR, "", 0, 0, "hostport?")
+CFG_KEY(repl_peers, LIST, "", 0, 0, "hostport")
+CFG_KEY(repl_priority, INT, "100", 0, 1000000, NULL)
+CFG_KEY(repl_secret_file, STR, "", 0, 0, "path?")
+CFG_KEY(repl_ack_timeout, DURATION, "2s", 1, 60, NULL)
+CFG_KEY(repl_request_timeout, DURATION, "10s", 1, 600, NULL)
 
 /* Reporting. */
 CFG_KEY(health_warning_rate, PERCENT, "2%", 0, 10000, NULL)

@@ -13,6 +13,8 @@
  *	store_token.c	per-message VERP tokens
  *	store_codec.c	the records' encoding, with pack.c's portable
  *			integers and strings
+ *	store_repl.c	replication between hosts (Berkeley DB's
+ *			Replication Manager), forwarding to the master
  *	store_maint.c	maintenance for the administrator's tool: batches,
  *			pruning, sync, backup, verify, recovery
  *

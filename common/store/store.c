@@ -136,6 +136,8 @@ store_rc_class(int rc)
 	case DB_LOCK_DEADLOCK:
 	case DB_LOCK_NOTGRANTED:
 	case DB_REP_HANDLE_DEAD:
+	case DB_REP_LOCKOUT:
+	case DB_REP_UNAVAIL:
 	case ENOSPC:
 	case EDQUOT:
 	case EACCES:
@@ -220,6 +222,8 @@ store_txn_begin(struct store *st, DB_TXN **txn, unsigned flags)
 {
 	int	 rc;
 
+	if ((rc = store_repl_check_writable(st)) != STORE_OK)
+		return rc;
 	rc = st->env->txn_begin(st->env, NULL, txn,
 	    (flags & STORE_NOSYNC) ? DB_TXN_NOSYNC : 0);
 	if (rc != 0)
@@ -231,12 +235,13 @@ store_txn_begin(struct store *st, DB_TXN **txn, unsigned flags)
 int
 store_txn_commit(struct store *st, DB_TXN *txn)
 {
-	int	 rc = txn->commit(txn, 0);
+	int	 rc;
 
-	if (rc != 0)
+	store_repl_commit_begin();
+	if ((rc = txn->commit(txn, 0)) != 0)
 		return store_fail(st, rc, "commit", NULL);
 	st->wrote = true;
-	return STORE_OK;
+	return store_repl_commit_end(st);
 }
 
 /* store_now_ms - a monotonic clock in milliseconds */
@@ -300,7 +305,28 @@ store_env_configure(struct store *st)
 	st->env->set_errcall(st->env, store_errcall);
 	if ((rc = store_env_settings(st->env, &st->opts)) != 0)
 		return store_fail(st, rc, "configure environment", NULL);
-	return STORE_OK;
+	return st->opts.repl != NULL ? store_repl_configure(st) : STORE_OK;
+}
+
+/* store_open_db - open one database; a replication master's own threads
+   may hold its locks for a moment (group membership), so retry then */
+static int
+store_open_db(struct store *st, DB **slot, const char *file, u_int32_t flags)
+{
+	int	 rc;
+
+	for (int attempt = 0; ; attempt++) {
+		rc = (*slot)->open(*slot, NULL, file, NULL, DB_BTREE, flags,
+		    0660);
+		if ((rc != DB_LOCK_DEADLOCK && rc != DB_LOCK_NOTGRANTED &&
+		    rc != DB_REP_LOCKOUT) || st->repl == NULL ||
+		    attempt >= STORE_RETRIES * 5)
+			return rc;
+		(*slot)->close(*slot, 0);
+		if ((rc = db_create(slot, st->env, 0)) != 0)
+			return rc;
+		usleep(20000);
+	}
 }
 
 /* store_open_dbs - open (or create) every database */
@@ -308,7 +334,8 @@ static int
 store_open_dbs(struct store *st)
 {
 	u_int32_t flags = DB_AUTO_COMMIT | DB_THREAD |
-	    (st->opts.readonly ? 0 : DB_CREATE);
+	    (st->opts.readonly || !store_repl_can_create(st) ? 0 : DB_CREATE);
+	long long start = store_now_ms();
 	int	 rc;
 
 	for (size_t i = 0; i < BG_ARRAY_SIZE(store_dbs); i++) {
@@ -317,8 +344,21 @@ store_open_dbs(struct store *st)
 		if ((rc = db_create(slot, st->env, 0)) != 0)
 			return store_fail(st, rc, "create handle for",
 			    store_dbs[i].file);
-		rc = (*slot)->open(*slot, NULL, store_dbs[i].file, NULL,
-		    DB_BTREE, flags, 0660);
+		rc = store_open_db(st, slot, store_dbs[i].file, flags);
+		if (rc == ENOENT && st->repl != NULL && !(flags & DB_CREATE) &&
+		    store_repl_waits_for_dbs(st, start)) {
+			(*slot)->close(*slot, 0);
+			*slot = NULL;
+			i--;		/* the master has not created it yet */
+			continue;
+		}
+		if (rc == ENOENT && st->repl != NULL && !(flags & DB_CREATE)) {
+			snprintf(st->errmsg, sizeof(st->errmsg), "store %s: "
+			    "%s is not replicated here yet (this site has not "
+			    "synchronised with a master)", st->dir,
+			    store_dbs[i].file);
+			return STORE_ETEMP;
+		}
 		if (rc == ENOENT && st->opts.readonly) {
 			snprintf(st->errmsg, sizeof(st->errmsg), "store %s: "
 			    "no bounceguard store here (%s is missing)",
@@ -336,6 +376,7 @@ static int
 store_check_schema(struct store *st)
 {
 	static const char key[] = "schema_version";
+	long long start = store_now_ms();
 	char	 want[16], got[16];
 	DBT	 k, v;
 	int	 rc;
@@ -343,12 +384,17 @@ store_check_schema(struct store *st)
 	snprintf(want, sizeof(want), "%d", STORE_SCHEMA_VERSION);
 	store_dbt(&k, key, sizeof(key) - 1);
 	store_dbt(&v, want, strlen(want));
-	rc = st->opts.readonly ? DB_KEYEXIST :
+	rc = st->opts.readonly || !store_repl_can_create(st) ? DB_KEYEXIST :
 	    st->meta->put(st->meta, NULL, &k, &v, DB_NOOVERWRITE | DB_AUTO_COMMIT);
 	if (rc != 0 && rc != DB_KEYEXIST)
 		return store_fail(st, rc, "write", key);
 	store_dbt_out(&v, got, sizeof(got) - 1);
-	if ((rc = st->meta->get(st->meta, NULL, &k, &v, 0)) != 0)
+	/* A starting replication client may not have the key yet. */
+	while ((rc = st->meta->get(st->meta, NULL, &k, &v, 0)) ==
+	    DB_NOTFOUND && st->repl != NULL && store_repl_waits_for_dbs(st,
+	    start))
+		store_dbt_out(&v, got, sizeof(got) - 1);
+	if (rc != 0)
 		return store_fail(st, rc, "read", key);
 	got[v.size] = '\0';
 	if (strcmp(got, want) != 0) {
@@ -633,7 +679,8 @@ store_registry_reset(const char *dir)
 static int
 store_join(struct store *st)
 {
-	u_int32_t flags = STORE_ENV_FLAGS | DB_REGISTER | DB_RECOVER;
+	u_int32_t flags = STORE_ENV_FLAGS | DB_REGISTER | DB_RECOVER |
+	    (st->opts.repl != NULL ? DB_INIT_REP : 0);
 	int	 join = store_serialize(st->dir), rc;
 	bool	 alone = flock(st->active, LOCK_EX | LOCK_NB) == 0;
 
@@ -696,6 +743,7 @@ store_open(struct store **out, const char *dir, const struct store_opts *opts,
 		goto fail;
 	store_watchdog_phase(st, STORE_WD_JOINED);
 	if ((rc = store_reserve_regions(st)) != STORE_OK ||
+	    (st->opts.repl != NULL && (rc = store_repl_start(st)) != STORE_OK) ||
 	    (rc = store_open_dbs(st)) != STORE_OK ||
 	    (rc = store_check_schema(st)) != STORE_OK)
 		goto fail;
@@ -751,6 +799,7 @@ store_close(struct store *st)
 		store_unserialize(lock);
 	}
 	store_watchdog_stop(st);
+	store_repl_close(st);
 	if (st->active >= 0)
 		close(st->active);	/* after leaving: then we are out */
 	rc = st->panicked || st->leaked ? STORE_EPANIC : STORE_OK;

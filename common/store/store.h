@@ -146,12 +146,36 @@ struct store_delta {
 	const char *reason;
 };
 
+/* Replication between hosts (store_repl.c); NULL in store_opts: off. */
+enum store_repl_role {
+	STORE_REPL_READER,		/* reads only: starts nothing */
+	STORE_REPL_WRITER,		/* subordinate: commits wait for acks */
+	STORE_REPL_PROCESS,		/* the site's replication process */
+};
+#define STORE_REPL_REFUSED	(-1)	/* a request status: not served */
+
+struct store_repl {
+	const char *local;		/* HOST:PORT of this site */
+	const char *const *peers;	/* HOST:PORT of the others */
+	size_t	 npeers;
+	int	 priority;		/* election priority; 0: never master */
+	long long ack_timeout_ms;
+	long long request_timeout_ms;
+	const unsigned char *secret;	/* signs forwarded requests */
+	size_t	 secret_len;
+	enum store_repl_role role;
+};
+
 struct store_opts {
 	long long lock_timeout;		/* seconds */
 	long long cache_size;		/* bytes */
 	unsigned event_history_max;	/* events kept per address */
 	bool	 readonly;		/* never creates databases */
+	const struct store_repl *repl;	/* NULL: a single host */
 };
+
+/* The replication process's handler of a forwarded request. */
+typedef int (*store_repl_request_fn)(const void *, size_t, struct buf *);
 
 struct store_verdict {
 	bool	 suppressed;
@@ -198,6 +222,19 @@ int	store_checkpoint(struct store *);
 int	store_token_put(struct store *, const char *, uint32_t,
 	    const char *const *, size_t);
 int	store_token_get(struct store *, const char *, uint32_t *, struct buf *);
+
+/* Replication (store_repl.c). */
+struct config;
+int	store_repl_load(const struct config *, enum store_repl_role,
+	    struct store_repl *, struct buf *);
+void	store_repl_free(struct store_repl *);
+void	store_repl_on_request(store_repl_request_fn);
+int	store_repl_parse_addr(const char *, char *, size_t, unsigned *);
+bool	store_repl_is_master(struct store *);
+int	store_repl_request(struct store *, const void *, size_t, int *,
+	    struct buf *);
+int	store_repl_status(struct store *, struct buf *);
+int	store_repl_barrier(struct store *);
 
 /* Record helpers. */
 bool	store_supp_active(const struct store_supp *, time_t);

@@ -285,6 +285,9 @@ store_update(struct store *st, const char *addr, const char *dedupe,
 		st->last_dbrc = 0;
 		rc = store_update_once(st, &c);
 	} while (store_retry(st, rc, attempt++, start));
+	/* Recorded before, maybe without a quorum's acknowledgement. */
+	if (rc == STORE_DUPLICATE && store_repl_barrier(st) != STORE_OK)
+		return STORE_ETEMP;
 	return rc;
 }
 

@@ -23,6 +23,8 @@ enum { STORE_WD_JOINING, STORE_WD_JOINED, STORE_WD_LEAVING };
 				 DB_INIT_LOG | DB_INIT_MPOOL | DB_THREAD)
 #define STORE_STUCK_GRACE_MS	1000	/* panicked: then call the stuck hook */
 
+struct store_repl_state;
+
 struct store {
 	DB_ENV	*env;
 	DB	*addr;
@@ -45,6 +47,7 @@ struct store {
 	bool	 wd_stop;
 	int	 wd_phase;		/* STORE_WD_JOINING ... */
 	long long wd_since;		/* when that phase began (ms) */
+	struct store_repl_state *repl;	/* NULL: not replicated */
 	char	 dberr[640];		/* Berkeley DB's messages since */
 	char	 errmsg[1024];
 };
@@ -73,6 +76,15 @@ void	store_encode_event(const struct store_event *, struct buf *);
 int	store_decode_event(const void *, size_t, struct store_event *);
 void	store_encode_domain(const struct store_domain_day *, struct buf *);
 int	store_decode_domain(const void *, size_t, struct store_domain_day *);
+
+int	store_repl_configure(struct store *);
+int	store_repl_start(struct store *);
+void	store_repl_close(struct store *);
+bool	store_repl_can_create(struct store *);
+void	store_repl_commit_begin(void);
+int	store_repl_commit_end(struct store *);
+int	store_repl_check_writable(struct store *);
+bool	store_repl_waits_for_dbs(struct store *, long long);
 
 size_t	store_domain_key(const char *, uint32_t, unsigned char *, size_t);
 int	store_domain_apply(struct store *, DB_TXN *, const char *, uint32_t,

@@ -45,7 +45,7 @@ new_dir(void)
 static struct store *
 open_store(const char *dir)
 {
-	struct store_opts o = { 5, 8 << 20, 5, false };
+	struct store_opts o = { 5, 8 << 20, 5, false, NULL };
 	struct buf err = BUF_INIT;
 	struct store *st;
 
@@ -371,7 +371,7 @@ test_recover(void)
 {
 	char	*dir = new_dir();
 	struct store *st = open_store(dir);
-	struct store_opts o = { 5, 8 << 20, 5, false };
+	struct store_opts o = { 5, 8 << 20, 5, false, NULL };
 	struct buf err = BUF_INIT;
 	bool	 ran = true;
 	u_int32_t gb = 0, bytes = 0;

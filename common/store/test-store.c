@@ -45,7 +45,7 @@ new_dir(void)
 static struct store *
 open_store(const char *dir, long long lock_timeout)
 {
-	struct store_opts o = { lock_timeout, 8 << 20, 5, false };
+	struct store_opts o = { lock_timeout, 8 << 20, 5, false, NULL };
 	struct buf err = BUF_INIT;
 	struct store *st;
 
@@ -306,7 +306,7 @@ test_domains(void)
 static void
 test_errors(void)
 {
-	struct store_opts o = { 1, 1 << 20, 5, false };
+	struct store_opts o = { 1, 1 << 20, 5, false, NULL };
 	struct buf err = BUF_INIT;
 	char	*dir = xasprintf("%s/missing", tmpdir);
 	struct store *st;

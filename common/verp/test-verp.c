@@ -235,7 +235,7 @@ test_long_and_tokens(void)
 	static const char *const rcpts[] = { "a@example.org", "b@example.net" };
 	struct verp_keys *k = verp_keys_from_string("0123456789abcdef0123");
 	struct verp_codec c = codec(k);
-	struct store_opts o = { 5, 1 << 20, 10, false };
+	struct store_opts o = { 5, 1 << 20, 10, false, NULL };
 	char	 v[VERP_MAX], token[VERP_TOKEN_LEN + 1];
 	struct buf err = BUF_INIT, list = BUF_INIT;
 	struct verp_decoded d;

@@ -1,0 +1,806 @@
+/*++
+ * NAME
+ *	store_repl 3
+ * SUMMARY
+ *	the store replicated between hosts by Berkeley DB's Replication
+ *	Manager
+ * DESCRIPTION
+ *	With store_opts.repl set, store_open() opens the environment with
+ *	DB_INIT_REP and configures the Replication Manager: this host's
+ *	address (repl_local), every peer (repl_peers), the election
+ *	priority, quorum acknowledgements and their timeout. The group is
+ *	static: every site of the configuration is a DB_LEGACY member, so
+ *	that hosts given the same list form one group without a "creator"
+ *	and a host whose store was lost rejoins with nothing but the
+ *	configuration (Berkeley DB copies the store to it: internal init).
+ *
+ *	One process per host, the milter, is the replication process
+ *	(STORE_REPL_PROCESS): it calls repmgr_start() with message
+ *	threads and elections, owns the listening socket, answers the
+ *	message-channel requests that clients forward to the master (see
+ *	store_repl_on_request()), and logs role changes. A process that
+ *	writes (the pipe, the administrator's tool) joins as a subordinate
+ *	(STORE_REPL_WRITER): repmgr_start() without threads, so that its
+ *	commits are sent to the clients and wait for their acknowledgements;
+ *	it refuses to start when no replication process holds the store
+ *	(bounceguard.repl is not locked), since a short-lived process must
+ *	never become the site's listener. Readers (STORE_REPL_READER) open
+ *	the replicated environment without starting anything.
+ *
+ *	A commit that a quorum of sites did not acknowledge within
+ *	repl_ack_timeout (Berkeley DB's DB_EVENT_REP_PERM_FAILED, raised in
+ *	the committing thread) is reported as STORE_ETEMP even though it is
+ *	committed locally: the caller does not claim it done, retries later,
+ *	and then store_repl_barrier() (a small write whose acknowledgement
+ *	covers every earlier log record) decides whether the earlier
+ *	commit has become durable.
+ *
+ *	Clients cannot write in Berkeley DB 5.3. store_repl_request() sends
+ *	a request to the master's replication process over a message
+ *	channel (DB_EID_MASTER), signed with HMAC-SHA256 under
+ *	repl_secret_file, and returns the answer; the replication process
+ *	checks the signature before calling the program's handler, because
+ *	Berkeley DB accepts channel connections from any address.
+ * DIAGNOSTICS
+ *	Role changes, elections, peers' connection states (from Berkeley
+ *	DB's connection events, which also fire when a short-lived
+ *	connection closes: "db status" may show a connected peer as
+ *	disconnected) and refused requests are logged
+ *	by the replication process as "repl event=... key=value" lines.
+ *	Errors name the store and say what is missing: no master, no
+ *	replication process, no quorum.
+ *--*/
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "libbase.h"
+#include "libconf.h"
+#include "store_int.h"
+
+#define REPL_MAC_LEN		32
+#define REPL_MAX_SITES		32
+#define REPL_THREADS		6	/* message threads of the process */
+#define REPL_STARTUP_WAIT_MS	30000	/* a client's first sync */
+
+struct store_repl_site {
+	char	 host[256];
+	unsigned port;
+	int	 eid;
+	bool	 connected;		/* as the replication process sees it */
+	time_t	 since;
+};
+
+struct store_repl_state {
+	struct store_repl_site sites[REPL_MAX_SITES];	/* [0]: local */
+	size_t	 nsites;
+	int	 lockfd;		/* bounceguard.repl */
+	volatile int startup_done;
+	volatile int role_master;
+};
+
+static __thread bool repl_perm_failed;
+static store_repl_request_fn repl_handler;
+static struct store *repl_serving;	/* the process's store, for events */
+
+/* store_repl_on_request - the replication process's request handler */
+void
+store_repl_on_request(store_repl_request_fn fn)
+{
+	repl_handler = fn;
+}
+
+/* repl_read_secret - the whole secret file, at most 4 KB */
+static int
+repl_read_secret(const char *path, struct buf *out)
+{
+	char	 chunk[4097];
+	ssize_t	 n;
+	size_t	 total = 0;
+	int	 fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, chunk + total, sizeof(chunk) - total)) > 0)
+		total += (size_t)n;
+	close(fd);
+	if (n < 0)
+		return -1;
+	if (total == sizeof(chunk)) {
+		errno = EFBIG;
+		return -1;
+	}
+	buf_add(out, chunk, total);
+	return 0;
+}
+
+/* store_repl_load - the replication settings of a configuration */
+int
+store_repl_load(const struct config *cfg, enum store_repl_role role,
+    struct store_repl *r, struct buf *err)
+{
+	struct buf secret = BUF_INIT;
+	char	**peers;
+
+	memset(r, 0, sizeof(*r));
+	if (cfg->repl_local[0] == '\0')
+		return 1;
+	if (repl_read_secret(cfg->repl_secret_file, &secret) < 0) {
+		buf_printf(err, "repl_secret_file %s: %s", cfg->repl_secret_file,
+		    strerror(errno));
+		buf_free(&secret);
+		return -1;
+	}
+	while (secret.len > 0 && (secret.data[secret.len - 1] == '\n' ||
+	    secret.data[secret.len - 1] == '\r'))
+		secret.len--;
+	if (secret.len < 16) {
+		buf_printf(err, "repl_secret_file %s: the secret must have at "
+		    "least 16 bytes", cfg->repl_secret_file);
+		buf_free(&secret);
+		return -1;
+	}
+	/* Copies: a reloaded configuration frees the old one. */
+	r->local = xstrdup(cfg->repl_local);
+	r->npeers = cfg->repl_peers.n;
+	peers = xcalloc(r->npeers + 1, sizeof(*peers));
+	for (size_t i = 0; i < r->npeers; i++)
+		peers[i] = xstrdup(cfg->repl_peers.v[i]);
+	r->peers = (const char *const *)peers;
+	r->priority = (int)cfg->repl_priority;
+	r->ack_timeout_ms = cfg->repl_ack_timeout * 1000;
+	r->request_timeout_ms = cfg->repl_request_timeout * 1000;
+	r->secret = (unsigned char *)secret.data;	/* owned by r */
+	r->secret_len = secret.len;
+	r->role = role;
+	return 0;
+}
+
+/* store_repl_free - release what store_repl_load() allocated */
+void
+store_repl_free(struct store_repl *r)
+{
+	free((void *)(uintptr_t)r->secret);
+	for (size_t i = 0; i < r->npeers; i++)
+		free((void *)(uintptr_t)r->peers[i]);
+	free((void *)(uintptr_t)r->peers);
+	free((void *)(uintptr_t)r->local);
+	memset(r, 0, sizeof(*r));
+}
+
+/* store_repl_parse_addr - HOST:PORT or [V6]:PORT into its parts */
+int
+store_repl_parse_addr(const char *s, char *host, size_t hostlen,
+    unsigned *port)
+{
+	const char *colon = strrchr(s, ':');
+	const char *h = s;
+	size_t	 n;
+	char	*end;
+	long	 p;
+
+	if (colon == NULL || colon == s)
+		return -1;
+	n = (size_t)(colon - s);
+	if (*s == '[') {
+		if (n < 3 || s[n - 1] != ']')
+			return -1;
+		h = s + 1;
+		n -= 2;
+	}
+	errno = 0;
+	p = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || errno || p < 1 || p > 65535 || n >= hostlen)
+		return -1;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	*port = (unsigned)p;
+	return 0;
+}
+
+/* repl_site_name - "HOST:PORT" of an environment id, for log lines */
+static const char *
+repl_site_name(const struct store_repl_state *rs, int eid, char *buf,
+    size_t len)
+{
+	for (size_t i = 0; i < rs->nsites; i++)
+		if (rs->sites[i].eid == eid) {
+			snprintf(buf, len, "%s:%u", rs->sites[i].host,
+			    rs->sites[i].port);
+			return buf;
+		}
+	snprintf(buf, len, "eid%d", eid);
+	return buf;
+}
+
+/* repl_write_peers - the process's view of its peers, for db status */
+static void
+repl_write_peers(struct store *st)
+{
+	struct store_repl_state *rs = st->repl;
+	char	 path[4096], tmp[4200];
+	FILE	*fp;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/bounceguard.repl-peers",
+	    st->dir) >= sizeof(path) || (size_t)snprintf(tmp, sizeof(tmp),
+	    "%s.tmp", path) >= sizeof(tmp) || (fp = fopen(tmp, "w")) == NULL)
+		return;
+	for (size_t i = 1; i < rs->nsites; i++)
+		fprintf(fp, "peer=%s:%u state=%s since=%lld\n",
+		    rs->sites[i].host, rs->sites[i].port,
+		    rs->sites[i].connected ? "connected" : "disconnected",
+		    (long long)rs->sites[i].since);
+	if (fclose(fp) == 0)
+		(void)rename(tmp, path);
+}
+
+/* repl_peer_state - a main connection to a peer came up or went down */
+static void
+repl_peer_state(struct store *st, int eid, bool connected)
+{
+	struct store_repl_state *rs = st->repl;
+
+	for (size_t i = 1; i < rs->nsites; i++) {
+		if (rs->sites[i].eid != eid || rs->sites[i].connected ==
+		    connected)
+			continue;
+		rs->sites[i].connected = connected;
+		rs->sites[i].since = time(NULL);
+		log_info("repl event=peer peer=%s:%u state=%s",
+		    rs->sites[i].host, rs->sites[i].port,
+		    connected ? "connected" : "disconnected");
+		repl_write_peers(st);
+	}
+}
+
+/* repl_log_event - one key=value line per replication event */
+static void
+repl_log_event(struct store *st, u_int32_t event, void *info)
+{
+	struct store_repl_state *rs = st->repl;
+	char	 name[300];
+	int	 eid = info != NULL ? *(int *)info : -1;
+
+	switch (event) {
+	case DB_EVENT_REP_MASTER:
+		rs->role_master = 1;
+		log_info("repl event=role role=master site=%s", st->opts.repl->local);
+		break;
+	case DB_EVENT_REP_CLIENT:
+		rs->role_master = 0;
+		log_info("repl event=role role=client site=%s", st->opts.repl->local);
+		break;
+	case DB_EVENT_REP_NEWMASTER:
+		log_info("repl event=newmaster master=%s",
+		    repl_site_name(rs, eid, name, sizeof(name)));
+		break;
+	case DB_EVENT_REP_ELECTED:
+		log_info("repl event=elected site=%s", st->opts.repl->local);
+		break;
+	case DB_EVENT_REP_ELECTION_FAILED:
+		log_warnx("repl event=election_failed site=%s",
+		    st->opts.repl->local);
+		break;
+	case DB_EVENT_REP_STARTUPDONE:
+		rs->startup_done = 1;
+		log_info("repl event=synced site=%s", st->opts.repl->local);
+		break;
+	case DB_EVENT_REP_INIT_DONE:
+		log_info("repl event=init_done site=%s", st->opts.repl->local);
+		break;
+	case DB_EVENT_REP_DUPMASTER:
+		log_warnx("repl event=dupmaster site=%s", st->opts.repl->local);
+		break;
+	case DB_EVENT_REP_CONNECT_ESTD:
+		repl_peer_state(st, eid, true);
+		break;
+	case DB_EVENT_REP_CONNECT_BROKEN:
+		repl_peer_state(st, eid, false);
+		break;
+	case DB_EVENT_REP_SITE_ADDED:
+		log_warnx("repl event=site_added peer=%s",
+		    repl_site_name(rs, eid, name, sizeof(name)));
+		break;
+	case DB_EVENT_REP_JOIN_FAILURE:
+		log_warnx("repl event=join_failed site=%s", st->opts.repl->local);
+		break;
+	default:
+		break;
+	}
+}
+
+/* repl_event - Berkeley DB's event callback */
+static void
+repl_event(DB_ENV *env, u_int32_t event, void *info)
+{
+	struct store *st = env->app_private;
+
+	if (event == DB_EVENT_REP_PERM_FAILED) {
+		repl_perm_failed = true;	/* in the committing thread */
+		return;
+	}
+	if (event == DB_EVENT_PANIC) {
+		st->panicked = true;
+		return;
+	}
+	if (event == DB_EVENT_REP_STARTUPDONE)
+		st->repl->startup_done = 1;
+	if (st->opts.repl->role == STORE_REPL_PROCESS)
+		repl_log_event(st, event, info);
+}
+
+/* repl_mac - HMAC-SHA256 of a request under the shared secret */
+static void
+repl_mac(const struct store_repl *r, const void *data, size_t len,
+    unsigned char out[REPL_MAC_LEN])
+{
+	GHmac	*h = g_hmac_new(G_CHECKSUM_SHA256,
+	    (const guchar *)r->secret, r->secret_len);
+	gsize	 n = REPL_MAC_LEN;
+
+	g_hmac_update(h, (const guchar *)"bounceguard-repl\n", 17);
+	g_hmac_update(h, data, (gssize)len);
+	g_hmac_get_digest(h, out, &n);
+	g_hmac_unref(h);
+}
+
+/* repl_mac_equal - constant-time comparison */
+static bool
+repl_mac_equal(const unsigned char *a, const unsigned char *b)
+{
+	unsigned char d = 0;
+
+	for (size_t i = 0; i < REPL_MAC_LEN; i++)
+		d |= a[i] ^ b[i];
+	return d == 0;
+}
+
+/* repl_respond - the answer: a 4-byte status, then the handler's text */
+static void
+repl_respond(DB_CHANNEL *ch, int status, const struct buf *body)
+{
+	struct buf msg = BUF_INIT;
+	unsigned char hdr[4];
+	DBT	 d;
+
+	hdr[0] = (unsigned char)((unsigned)status >> 24);
+	hdr[1] = (unsigned char)((unsigned)status >> 16);
+	hdr[2] = (unsigned char)((unsigned)status >> 8);
+	hdr[3] = (unsigned char)status;
+	buf_add(&msg, hdr, sizeof(hdr));
+	buf_add(&msg, body->data, body->len);
+	memset(&d, 0, sizeof(d));
+	d.data = msg.data;
+	d.size = (u_int32_t)msg.len;
+	(void)ch->send_msg(ch, &d, 1, 0);
+	buf_free(&msg);
+}
+
+/* repl_dispatch - a channel message: check its signature, then serve it */
+static void
+repl_dispatch(DB_ENV *env, DB_CHANNEL *ch, DBT *req, u_int32_t nreq,
+    u_int32_t flags)
+{
+	struct store *st = env->app_private;
+	unsigned char mac[REPL_MAC_LEN];
+	struct buf out = BUF_INIT;
+	int	 status;
+
+	if (!(flags & DB_REPMGR_NEED_RESPONSE))
+		return;			/* we only serve requests */
+	if (nreq != 2 || req[0].size != REPL_MAC_LEN) {
+		log_warnx("repl event=refused reason=malformed_request");
+		buf_addstr(&out, "malformed replication request");
+		repl_respond(ch, STORE_REPL_REFUSED, &out);
+		buf_free(&out);
+		return;
+	}
+	repl_mac(st->opts.repl, req[1].data, req[1].size, mac);
+	if (!repl_mac_equal(mac, req[0].data)) {
+		log_warnx("repl event=refused reason=bad_signature "
+		    "(a request not signed with repl_secret_file)");
+		buf_addstr(&out, "request refused: bad signature "
+		    "(repl_secret_file differs between hosts?)");
+		repl_respond(ch, STORE_REPL_REFUSED, &out);
+		buf_free(&out);
+		return;
+	}
+	status = repl_handler != NULL ? repl_handler(req[1].data, req[1].size,
+	    &out) : STORE_REPL_REFUSED;
+	repl_respond(ch, status, &out);
+	buf_free(&out);
+}
+
+/* repl_add_site - configure one site of the group */
+static int
+repl_add_site(struct store *st, const char *addr, bool local)
+{
+	struct store_repl_state *rs = st->repl;
+	struct store_repl_site *s;
+	DB_SITE	*site;
+	int	 rc;
+
+	if (rs->nsites >= REPL_MAX_SITES) {
+		snprintf(st->errmsg, sizeof(st->errmsg), "store %s: more than "
+		    "%d replication sites", st->dir, REPL_MAX_SITES);
+		return STORE_EFATAL;
+	}
+	s = &rs->sites[rs->nsites];
+	if (store_repl_parse_addr(addr, s->host, sizeof(s->host),
+	    &s->port) < 0) {
+		snprintf(st->errmsg, sizeof(st->errmsg), "store %s: bad "
+		    "replication address \"%s\" (want HOST:PORT)", st->dir, addr);
+		return STORE_EFATAL;
+	}
+	if ((rc = st->env->repmgr_site(st->env, s->host, s->port, &site,
+	    0)) != 0)
+		return store_fail(st, rc, "configure replication site", addr);
+	if (local)
+		rc = site->set_config(site, DB_LOCAL_SITE, 1);
+	else
+		rc = site->set_config(site, DB_BOOTSTRAP_HELPER, 1);
+	if (rc == 0)
+		rc = site->set_config(site, DB_LEGACY, 1);
+	site->close(site);
+	s->eid = -1;			/* known after DB_ENV->open */
+	if (rc != 0)
+		return store_fail(st, rc, "configure replication site", addr);
+	rs->nsites++;
+	return STORE_OK;
+}
+
+/* store_repl_configure - before DB_ENV->open: sites and policies */
+int
+store_repl_configure(struct store *st)
+{
+	const struct store_repl *r = st->opts.repl;
+	DB_ENV	*env = st->env;
+	int	 rc;
+
+	if (st->repl == NULL) {
+		st->repl = xcalloc(1, sizeof(*st->repl));
+		st->repl->lockfd = -1;
+	}
+	st->repl->nsites = 0;
+	if ((rc = env->set_event_notify(env, repl_event)) != 0 ||
+	    (rc = env->repmgr_set_ack_policy(env, DB_REPMGR_ACKS_QUORUM)) != 0 ||
+	    (rc = env->rep_set_timeout(env, DB_REP_ACK_TIMEOUT,
+	    (db_timeout_t)(r->ack_timeout_ms * 1000))) != 0 ||
+	    (rc = env->rep_set_timeout(env, DB_REP_CONNECTION_RETRY,
+	    1000000)) != 0 ||
+	    (rc = env->rep_set_timeout(env, DB_REP_ELECTION_RETRY,
+	    1000000)) != 0 ||
+	    (rc = env->rep_set_timeout(env, DB_REP_HEARTBEAT_SEND,
+	    500000)) != 0 ||
+	    (rc = env->rep_set_timeout(env, DB_REP_HEARTBEAT_MONITOR,
+	    2000000)) != 0 ||
+	    (rc = env->rep_set_priority(env, (u_int32_t)r->priority)) != 0)
+		return store_fail(st, rc, "configure replication", NULL);
+	if (r->role == STORE_REPL_PROCESS &&
+	    (rc = env->repmgr_msg_dispatch(env, repl_dispatch, 0)) != 0)
+		return store_fail(st, rc, "configure replication", NULL);
+	if ((rc = repl_add_site(st, r->local, true)) != STORE_OK)
+		return rc;
+	for (size_t i = 0; i < r->npeers; i++)
+		if ((rc = repl_add_site(st, r->peers[i], false)) != STORE_OK)
+			return rc;
+	return STORE_OK;
+}
+
+/* repl_lock - the replication process holds bounceguard.repl */
+static int
+repl_lock(struct store *st, int how)
+{
+	char	 path[4096];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/bounceguard.repl",
+	    st->dir) >= sizeof(path))
+		return store_fail(st, ENAMETOOLONG, "open", "bounceguard.repl");
+	if (st->repl->lockfd < 0 && (st->repl->lockfd = open(path,
+	    O_RDWR | O_CREAT | O_CLOEXEC, 0660)) < 0)
+		return store_fail(st, errno, "open", "bounceguard.repl");
+	if (flock(st->repl->lockfd, how | LOCK_NB) == 0)
+		return STORE_OK;
+	if (errno != EWOULDBLOCK)
+		return store_fail(st, errno, "lock", "bounceguard.repl");
+	return STORE_DUPLICATE;		/* held by another */
+}
+
+/* repl_check_process - a writer needs the site's replication process */
+static int
+repl_check_process(struct store *st)
+{
+	int	 rc = repl_lock(st, LOCK_EX);
+
+	if (rc == STORE_OK) {
+		(void)flock(st->repl->lockfd, LOCK_UN);
+		snprintf(st->errmsg, sizeof(st->errmsg), "store %s: "
+		    "replication is configured but no replication process "
+		    "(bounceguard-milter) is running for this store", st->dir);
+		return STORE_ETEMP;
+	}
+	return rc == STORE_DUPLICATE ? STORE_OK : rc;
+}
+
+/* repl_wait_startup - the process waits for a master and a first sync */
+static void
+repl_wait_startup(struct store *st)
+{
+	long long start = store_now_ms();
+
+	while (store_now_ms() - start < REPL_STARTUP_WAIT_MS) {
+		if (store_repl_is_master(st) || st->repl->startup_done)
+			return;
+		usleep(50000);
+	}
+	log_warnx("repl event=waiting site=%s: no master and no sync after "
+	    "%ds; serving lookups from the local copy", st->opts.repl->local,
+	    REPL_STARTUP_WAIT_MS / 1000);
+}
+
+/* repl_learn_eids - each configured site's environment id */
+static void
+repl_learn_eids(struct store *st)
+{
+	struct store_repl_state *rs = st->repl;
+	DB_SITE	*site;
+
+	for (size_t i = 0; i < rs->nsites; i++) {
+		if (st->env->repmgr_site(st->env, rs->sites[i].host,
+		    rs->sites[i].port, &site, 0) != 0)
+			continue;
+		if (site->get_eid(site, &rs->sites[i].eid) != 0)
+			rs->sites[i].eid = -1;
+		site->close(site);
+	}
+}
+
+/* store_repl_start - after DB_ENV->open: start the Replication Manager */
+int
+store_repl_start(struct store *st)
+{
+	const struct store_repl *r = st->opts.repl;
+	int	 rc;
+
+	repl_learn_eids(st);
+	switch (r->role) {
+	case STORE_REPL_PROCESS:
+		if ((rc = repl_lock(st, LOCK_EX)) == STORE_DUPLICATE) {
+			snprintf(st->errmsg, sizeof(st->errmsg), "store %s: "
+			    "another replication process (bounceguard-milter) "
+			    "already runs for this store", st->dir);
+			return STORE_EFATAL;
+		}
+		if (rc != STORE_OK)
+			return rc;
+		repl_serving = st;
+		if ((rc = st->env->repmgr_start(st->env, REPL_THREADS,
+		    DB_REP_ELECTION)) != 0)
+			return store_fail(st, rc, "start replication", NULL);
+		log_info("repl event=start site=%s peers=%zu priority=%d",
+		    r->local, r->npeers, r->priority);
+		repl_write_peers(st);
+		repl_wait_startup(st);
+		return STORE_OK;
+	case STORE_REPL_WRITER:
+		if ((rc = repl_check_process(st)) != STORE_OK)
+			return rc;
+		/* A subordinate process is told DB_REP_IGNORE. */
+		if ((rc = st->env->repmgr_start(st->env, 0,
+		    DB_REP_ELECTION)) != 0 && rc != DB_REP_IGNORE)
+			return store_fail(st, rc, "join replication", NULL);
+		return STORE_OK;
+	default:
+		return STORE_OK;
+	}
+}
+
+/* store_repl_is_master - this site is the group's master */
+bool
+store_repl_is_master(struct store *st)
+{
+	DB_REP_STAT *sp;
+	bool	 m;
+
+	if (st->repl == NULL)
+		return true;
+	if (st->env->rep_stat(st->env, &sp, 0) != 0)
+		return false;
+	m = sp->st_status == DB_REP_MASTER;
+	free(sp);
+	return m;
+}
+
+/* store_repl_can_create - databases may be created here */
+bool
+store_repl_can_create(struct store *st)
+{
+	return st->repl == NULL || store_repl_is_master(st);
+}
+
+/* store_repl_commit_begin - before a commit: forget an earlier failure */
+void
+store_repl_commit_begin(void)
+{
+	repl_perm_failed = false;
+}
+
+/* store_repl_commit_end - after a commit: did a quorum acknowledge it? */
+int
+store_repl_commit_end(struct store *st)
+{
+	if (st->repl == NULL || !repl_perm_failed)
+		return STORE_OK;
+	repl_perm_failed = false;
+	st->last_dbrc = DB_REP_UNAVAIL;
+	snprintf(st->errmsg, sizeof(st->errmsg), "store %s: the change was "
+	    "not acknowledged by a quorum of replication sites within "
+	    "repl_ack_timeout (%lldms): not durable yet", st->dir,
+	    st->opts.repl->ack_timeout_ms);
+	return STORE_ETEMP;
+}
+
+/* store_repl_waits_for_dbs - a starting client process waits for the
+   master to create the databases and replicate them */
+bool
+store_repl_waits_for_dbs(struct store *st, long long since_ms)
+{
+	if (st->opts.repl->role != STORE_REPL_PROCESS ||
+	    store_now_ms() - since_ms > REPL_STARTUP_WAIT_MS)
+		return false;
+	usleep(100000);
+	return true;
+}
+
+/* store_repl_check_writable - a write must happen on the master */
+int
+store_repl_check_writable(struct store *st)
+{
+	if (st->repl == NULL || store_repl_is_master(st))
+		return STORE_OK;
+	st->last_dbrc = EACCES;
+	snprintf(st->errmsg, sizeof(st->errmsg), "store %s: this site (%s) "
+	    "is a replication client, and the change could not be sent to "
+	    "the master", st->dir, st->opts.repl->local);
+	return STORE_ETEMP;
+}
+
+/* store_repl_barrier - is everything committed so far durable? */
+int
+store_repl_barrier(struct store *st)
+{
+	static const char key[] = "repl_barrier";
+	char	 val[32];
+	DB_TXN	*txn;
+	DBT	 k, v;
+	int	 rc;
+
+	if (st->repl == NULL)
+		return STORE_OK;
+	if ((rc = store_repl_check_writable(st)) != STORE_OK ||
+	    (rc = store_txn_begin(st, &txn, 0)) != STORE_OK)
+		return rc;
+	snprintf(val, sizeof(val), "%lld", store_now_ms());
+	store_dbt(&k, key, sizeof(key) - 1);
+	store_dbt(&v, val, strlen(val));
+	if ((rc = st->meta->put(st->meta, txn, &k, &v, 0)) != 0) {
+		txn->abort(txn);
+		return store_fail(st, rc, "write", key);
+	}
+	return store_txn_commit(st, txn);
+}
+
+/* store_repl_request - send a request to the master, get its answer */
+int
+store_repl_request(struct store *st, const void *req, size_t len,
+    int *status, struct buf *answer)
+{
+	unsigned char mac[REPL_MAC_LEN];
+	DB_CHANNEL *ch;
+	DBT	 d[2], resp;
+	int	 rc;
+
+	if (st->repl == NULL)
+		return STORE_EFATAL;
+	if ((rc = st->env->repmgr_channel(st->env, DB_EID_MASTER, &ch,
+	    0)) != 0) {
+		store_fail(st, rc, "reach the replication master", NULL);
+		return STORE_ETEMP;
+	}
+	repl_mac(st->opts.repl, req, len, mac);
+	memset(d, 0, sizeof(d));
+	d[0].data = mac;
+	d[0].size = REPL_MAC_LEN;
+	d[1].data = (void *)(uintptr_t)req;
+	d[1].size = (u_int32_t)len;
+	memset(&resp, 0, sizeof(resp));
+	resp.flags = DB_DBT_MALLOC;
+	rc = ch->send_request(ch, d, 2, &resp, (db_timeout_t)
+	    (st->opts.repl->request_timeout_ms * 1000), 0);
+	ch->close(ch, 0);
+	if (rc == 0 && (resp.size < 4 || resp.data == NULL))
+		rc = DB_REP_UNAVAIL;
+	if (rc != 0) {
+		free(resp.data);
+		store_fail(st, rc, "forward the change to the replication "
+		    "master", NULL);
+		return STORE_ETEMP;
+	}
+	rc = STORE_OK;
+	*status = (int)((unsigned)((unsigned char *)resp.data)[0] << 24 |
+	    (unsigned)((unsigned char *)resp.data)[1] << 16 |
+	    (unsigned)((unsigned char *)resp.data)[2] << 8 |
+	    ((unsigned char *)resp.data)[3]);
+	buf_add(answer, (char *)resp.data + 4, resp.size - 4);
+	free(resp.data);
+	return rc;
+}
+
+/* repl_read_peers - the replication process's view of the peers */
+static int
+repl_read_peers(struct store *st, struct buf *out)
+{
+	char	 path[4096], line[600];
+	FILE	*fp;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/bounceguard.repl-peers",
+	    st->dir) >= sizeof(path) || (fp = fopen(path, "r")) == NULL) {
+		buf_addstr(out, "peers=unknown (no replication process has "
+		    "run here)\n");
+		return STORE_OK;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL)
+		buf_addstr(out, line);
+	fclose(fp);
+	return STORE_OK;
+}
+
+/* store_repl_status - role, master and peers, one "key=value" line each */
+int
+store_repl_status(struct store *st, struct buf *out)
+{
+	DB_REP_STAT *sp;
+	char	 master[300];
+	int	 rc;
+
+	if (st->repl == NULL) {
+		buf_addstr(out, "replication=off\n");
+		return STORE_OK;
+	}
+	if ((rc = st->env->rep_stat(st->env, &sp, 0)) != 0)
+		return store_fail(st, rc, "read replication status", NULL);
+	if (sp->st_master == DB_EID_INVALID)
+		snprintf(master, sizeof(master), "none");
+	else if (sp->st_status == DB_REP_MASTER)
+		snprintf(master, sizeof(master), "%s", st->opts.repl->local);
+	else
+		(void)repl_site_name(st->repl, (int)sp->st_master, master,
+		    sizeof(master));
+	buf_printf(out, "replication=on site=%s role=%s master=%s "
+	    "generation=%u lsn=%u/%u process=%s\n", st->opts.repl->local,
+	    sp->st_status == DB_REP_MASTER ? "master" :
+	    sp->st_status == DB_REP_CLIENT ? "client" : "none", master,
+	    sp->st_gen, sp->st_next_lsn.file, sp->st_next_lsn.offset,
+	    repl_check_process(st) == STORE_OK ? "running" : "stopped");
+	free(sp);
+	return repl_read_peers(st, out);
+}
+
+/* store_repl_close - release what replication holds */
+void
+store_repl_close(struct store *st)
+{
+	if (st->repl == NULL)
+		return;
+	if (repl_serving == st)
+		repl_serving = NULL;
+	if (st->repl->lockfd >= 0)
+		close(st->repl->lockfd);
+	free(st->repl);
+	st->repl = NULL;
+}

@@ -1,0 +1,70 @@
+#!/bin/bash
+# repl.t - three replication sites on loopback: every bounce and every
+# administrator's change made on any site reaches every site's store;
+# a client forwards its changes to the master; when the master's milter
+# is killed, the others elect a new master within 10 s. (Deliveries after
+# the failover, and the old master's rejoining, are TODO tests: they do
+# not pass yet.)
+. "$BG_SRC/tests/lib/repl-env.sh"
+
+BOUNCES=${REPL_BOUNCES:-60}
+for s in 1 2 3; do write_site "$s"; done
+for s in 1 2 3; do start_site "$s"; done
+wait_master 30
+ok $? "the three sites elect one master and all agree on it"
+first=$MASTER
+
+# deliver I SITE - bounce I through SITE's pipe; retried while it defers
+deliver() {
+	a="user$1@example.org"
+	hard_dsn "$a" "m$1" > "$T/msg.$1"
+	for _ in $(seq 1 "${TRIES:-60}"); do
+		pipe "$2" "$(verp "$a")" "Q$1" < "$T/msg.$1"
+		[ "$rc" = 75 ] || break
+		deferred=$((deferred + 1))
+		sleep 0.5
+	done
+	[ "$rc" = 0 ] || bad=$((bad + 1))
+}
+
+bad=0 deferred=0
+for i in $(seq 1 "$BOUNCES"); do deliver "$i" $(( i % 3 + 1 )); done
+ok $(( bad != 0 )) "$BOUNCES bounces through the pipes of all three sites are acknowledged (bad=$bad)"
+client=$(( first % 3 + 1 ))
+admin "$client" suppress manual@example.org --reason "by hand" >/dev/null 2>&1
+ok $? "suppress on a client (site $client) succeeds"
+printf 'address\treason\nimported@example.org\tlist\n' > "$T/import.tsv"
+chown bounceguard "$T/import.tsv"
+admin "$client" import "$T/import.tsv" >/dev/null 2>&1
+ok $? "import on a client succeeds"
+dumps_agree 20
+ok $? "every site's dump --json is identical"
+want=$((BOUNCES + 2))
+ok $(( $(wc -l < "$T/dump.1") != want )) "each bounce recorded exactly once ($(wc -l < "$T/dump.1") addresses, want $want)"
+grep -q '"address":"manual@example.org","state":"suppressed"' "$T/dump.$first"
+ok $? "the master has the client's suppression"
+status "$client" | grep -q "role=client master=$(addr "$first")"
+ok $? "db status on a client names the master"
+
+# Failover: SIGKILL the master's milter; a new master within 10 s.
+kill_site "$first" KILL
+start=$(date +%s)
+wait_master 10
+ok $? "a new master is elected within 10 s after SIGKILL (site ${MASTER:-none})"
+ok $(( MASTER == first )) "the new master is another site ($(( $(date +%s) - start ))s)"
+# Known to fail (next session): after the failover the new master's pipes
+# see DB_REP_UNAVAIL, and a subordinate stuck leaving the environment
+# makes the next opener recover it under the milter. Bounded: 3
+# deliveries, 10 s each at most.
+bad=0 deferred=0 TRIES=20
+for i in $(seq $((BOUNCES + 1)) $((BOUNCES + 3))); do
+	s=$(( i % 3 + 1 )); [ "$s" = "$first" ] && s=$MASTER
+	deliver "$i" "$s"
+done
+TODO=" # TODO failover deliveries"
+ok $(( bad != 0 )) "deliveries after the failover are acknowledged ($deferred deferred first)$TODO"
+start_site "$first"
+dumps_agree 20
+ok $? "the old master rejoins and converges$TODO"
+ok $(( $(wc -l < "$T/dump.1") != want + 3 )) "nothing acknowledged was lost ($(wc -l < "$T/dump.1") addresses)$TODO"
+done_testing
