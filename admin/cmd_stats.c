@@ -148,11 +148,11 @@ stats_json(const struct stats_run *r, const struct stats_sum *s, bool total,
 	json_member_bool(&j, "total", total);
 	for (int i = 0; i < 6; i++)
 		json_member_raw(&j, stats_head[i < 2 ? i + 1 : i + 2], n[i]);
+	snprintf(ratestr, sizeof(ratestr), "%u", s->d.unverified);
+	json_member_raw(&j, "unverified", ratestr);
 	snprintf(ratestr, sizeof(ratestr), "%lld.%02lld", rate / 100,
 	    rate % 100);
 	json_member_raw(&j, "rate", s->d.sent ? ratestr : "null");
-	snprintf(ratestr, sizeof(ratestr), "%u", s->d.unverified);
-	json_member_raw(&j, "unverified", ratestr);
 	json_member_str(&j, "top_reasons", top);
 	json_member_str(&j, "health", stats_health(r, s, rate));
 	json_end(&j);
