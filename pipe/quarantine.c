@@ -17,8 +17,9 @@
  *		new/1795000000.4XyZ1_P812.mx1,bad-signature
  *
  *	Anyone can send mail to the VERP domain, so the quarantine has a
- *	budget: at most quarantine_message_max bytes of a message are kept
- *	(after an X-Bounceguard-Truncated: header), and when the directory's
+ *	budget: at most quarantine_message_max bytes of a message are kept,
+ *	and no more than the max_message_size bytes read (after an
+ *	X-Bounceguard-Truncated: header giving its size), and when the directory's
  *	total goes over quarantine_max_size its oldest files are removed
  *	(libquarantine).
  * DIAGNOSTICS
@@ -89,8 +90,9 @@ quarantine_drain(const struct pipe_run *run, long long *whole)
 	return 0;
 }
 
-/* quarantine_copy - the message, at most quarantine_message_max bytes of
-   it after a header saying so when it is larger; the bytes written go
+/* quarantine_copy - the message, at most quarantine_message_max bytes
+   of it (and no more than the max_message_size bytes read), after a
+   header giving its whole size when it is larger; the bytes written go
    to *size. The first bytes are the ones that matter: headers, then the
    report, then the returned message. */
 static int
@@ -105,8 +107,11 @@ quarantine_copy(int fd, const struct pipe_run *run, long long *size)
 	if (quarantine_drain(run, &whole) < 0)
 		return -1;
 	*size = 0;
-	if (whole > max) {
-		keep = run->msg.len < (size_t)max ? run->msg.len : (size_t)max;
+	if (run->oversize && (long long)keep > run->cfg->max_message_size)
+		keep = (size_t)run->cfg->max_message_size;
+	if (whole > (long long)keep || whole > max) {
+		if ((long long)keep > max)
+			keep = (size_t)max;
 		n = snprintf(head, sizeof(head), "X-Bounceguard-Truncated: "
 		    "kept %zu of %lld bytes\n", keep, whole);
 		if (write(fd, head, (size_t)n) != n)

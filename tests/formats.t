@@ -48,7 +48,8 @@ sub ok {
 
 my $tmp = tempdir(CLEANUP => 1);
 open(my $cf, '>', "$tmp/bg.conf") or die "Bail out! $tmp: $!\n";
-print $cf "shipped_rules_dir = $src/rules\nrules_dir = $tmp/none\n";
+# parse runs as this user when the test runs as root
+print $cf "shipped_rules_dir = $src/rules\nrules_dir = $tmp/none\nuser = nobody\n";
 close($cf);
 my $json = JSON::PP->new;
 
