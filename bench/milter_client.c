@@ -72,6 +72,8 @@
 
 #include <libmilter/mfdef.h>
 
+#include "libbase.h"
+
 #define MC_MAX_PACKET	(1 << 20)
 #define MC_MAX_RCPT	64
 
