@@ -128,35 +128,44 @@ follow_log_change(const struct config *cfg, const char *domain,
 		    "why=%s", domain, after, before, t ? t : "default", why);
 }
 
+/* follow_event_apply - one event; the cause when the level changed */
+static const char *
+follow_event_apply(const struct backoff_params *p, struct store_backoff *r,
+    const struct follow_event *e)
+{
+	unsigned before = r->level;
+
+	if (e->signal)
+		return backoff_signal(p, r, e->when, e->reason, e->reply) ?
+		    (r->level > before ? "signals" : "quiet") : NULL;
+	return backoff_delivery(p, r, e->when) ? "deliveries" : NULL;
+}
+
 /* follow_group_fn - a domain's events, applied to its record */
 static int
 follow_group_fn(const char *domain, struct store_backoff *r, bool found,
     void *arg)
 {
 	struct follow_group *g = arg;
-	bool	 any_signal = false, changed = false;
+	bool	 any_signal = false;
+	const char *why;
 
 	(void)domain;
 	for (size_t i = 0; i < g->n; i++)
 		any_signal |= g->ev[g->idx[i]].signal;
 	if (!found && !any_signal)
-		return STORE_NOCHANGE;
-	g->before = found ? r->level : 0;
-	g->why = "quiet";
-	for (size_t i = 0; i < g->n; i++) {
-		const struct follow_event *e = &g->ev[g->idx[i]];
-
-		if (e->signal && backoff_signal(g->p, r, e->when, e->reason,
-		    e->reply))
-			changed = true, g->why = r->level > g->before ?
-			    "signals" : "quiet";
-		else if (!e->signal && backoff_delivery(g->p, r, e->when))
-			changed = true, g->why = "deliveries";
-	}
+		return STORE_NOCHANGE;	/* deliveries to a calm domain */
+	g->before = r->level;
+	g->why = NULL;
+	for (size_t i = 0; i < g->n; i++)
+		if ((why = follow_event_apply(g->p, r, &g->ev[g->idx[i]])) !=
+		    NULL)
+			g->why = why;
 	g->after = r->level;
 	g->rec = *r;
-	(void)changed;
-	return STORE_OK;
+	/* Deliveries count only while in back-off: nothing else to write. */
+	return any_signal || g->why != NULL || r->level > 0 ? STORE_OK :
+	    STORE_NOCHANGE;
 }
 
 /* follow_cmp - by domain, then in the order the lines came */
@@ -193,7 +202,7 @@ follow_groups(struct follow_batch *b, const struct backoff_params *p,
 	return ng;
 }
 
-/* follow_pos_key - "follow:PATH" */
+/* follow_pack_pos - the position as 36 bytes, big-endian */
 static void
 follow_pack_pos(const struct follow_pos *pos, unsigned char *out)
 {
@@ -230,7 +239,7 @@ follow_batch_apply(struct follow_batch *b, struct store *st,
 	for (size_t i = 0; rc == STORE_OK && i < ng; i++)
 		if (g[i].after != g[i].before)
 			follow_log_change(cfg, dom[i], g[i].before, g[i].after,
-			    g[i].why, &g[i].rec);
+			    g[i].why ? g[i].why : "quiet", &g[i].rec);
 	if (rc == STORE_OK)
 		b->n = 0;
 	free(idx);

@@ -508,7 +508,8 @@ db verify: addresses.db: ok
 db verify: events.db: ok
 db verify: domains.db: ok
 db verify: tokens.db: ok
-db verify: seen.db: ok"
+db verify: seen.db: ok
+db verify: backoff.db: ok"
 mkdir "$T/backups"
 [ -n "$AS_USER" ] && chown nobody "$T/backups"
 bg db backup "$T/backups/b1"
