@@ -44,7 +44,7 @@ static const char report_css[] =
 "h1{font-size:1.45em;margin:.2em 0}\n"
 "h2{font-size:1.1em;margin:0 0 .5em}\n"
 "p.meta{margin:.2em 0;color:#444}\n"
-".tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(8.5em,1fr));"
+".tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(7.2em,1fr));"
 "gap:8px;margin:10px 0 0;padding:0;list-style:none}\n"
 ".tiles li{background:#fff;border:1px solid #c9c9c9;border-radius:6px;"
 "padding:6px 10px}\n"

@@ -307,12 +307,12 @@ page_health_row(struct buf *b, const struct report_dom *d, const char *h)
 	html_rate(rate, sizeof(rate), report_rate(d->c.bounced, d->c.sent));
 	buf_addstr(b, "<tr><td>");
 	html_text(b, d->name);
-	buf_printf(b, "</td><td class=\"n\">%u</td><td class=\"n\">%u</td>"
+	buf_printf(b, "</td><td><span class=\"badge %s\">%s</span></td>"
 	    "<td class=\"n\">%s</td><td class=\"n\">%u</td><td class=\"n\">%u"
-	    "</td><td class=\"n\">%u</td><td class=\"n\">%u</td><td>"
-	    "<span class=\"badge %s\">%s</span></td></tr>\n", d->c.sent,
-	    d->c.bounced, rate, d->c.type[RT_HARD], d->c.type[RT_SOFT],
-	    d->c.type[RT_BLOCK], d->c.type[RT_COMPLAINT], h, h);
+	    "</td><td class=\"n\">%u</td><td class=\"n\">%u</td>"
+	    "<td class=\"n\">%u</td><td class=\"n\">%u</td></tr>\n", h, h,
+	    rate, d->c.sent, d->c.bounced, d->c.type[RT_HARD],
+	    d->c.type[RT_SOFT], d->c.type[RT_BLOCK], d->c.type[RT_COMPLAINT]);
 }
 
 /* page_health_rows - the domains at one level; how many */
@@ -350,11 +350,11 @@ page_health(struct page *p)
 		return;
 	}
 	buf_addstr(p->b, "<div class=\"scroll\"><table>\n"
-	    "<thead><tr><th>domain</th><th class=\"n\">sent</th>"
-	    "<th class=\"n\">bounced</th><th class=\"n\">rate</th>"
+	    "<thead><tr><th>domain</th><th>health</th><th class=\"n\">rate</th>"
+	    "<th class=\"n\">sent</th><th class=\"n\">bounced</th>"
 	    "<th class=\"n\">hard</th><th class=\"n\">soft</th>"
 	    "<th class=\"n\">block</th><th class=\"n\">complaint</th>"
-	    "<th>health</th></tr></thead>\n<tbody>\n");
+	    "</tr></thead>\n<tbody>\n");
 	page_health_rows(p->b, r, "critical");
 	page_health_rows(p->b, r, "warning");
 	buf_addstr(p->b, "</tbody></table></div>\n</section>\n");

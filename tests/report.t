@@ -139,10 +139,10 @@ lbounced=$(echo "$last" | tr ' ' '\n' | sed -n 's/^bounced=//p')
 POINT="<title>$lday all domains: $(rate "$lbounced" "$lsent")</title>"
 has "the last point of the rate line carries its figure" "$R" "$POINT"
 has "the type chart's legend has the hard total" "$R" "hard <b>$(want total hard)</b>"
-has "oldisp.example is at critical health" "$R" \
-    "<tr><td>oldisp.example</td><td class=\"n\">$(want "domain oldisp.example" sent)</td><td class=\"n\">$(want "domain oldisp.example" bounced)</td><td class=\"n\">$(rate "$(want "domain oldisp.example" bounced)" "$(want "domain oldisp.example" sent)")</td>"
+has "oldisp.example is at critical health, with its figures" "$R" \
+    "<tr><td>oldisp.example</td><td><span class=\"badge critical\">critical</span></td><td class=\"n\">$(rate "$(want "domain oldisp.example" bounced)" "$(want "domain oldisp.example" sent)")</td><td class=\"n\">$(want "domain oldisp.example" sent)</td><td class=\"n\">$(want "domain oldisp.example" bounced)</td>"
 has "smallbiz.example is at warning health" "$R" \
-    '<span class="badge warning">warning</span>'
+    '<tr><td>smallbiz.example</td><td><span class="badge warning">warning</span></td>'
 hasnt "gmail.com is not in the health table" "$R" '<tr><td>gmail.com</td>'
 has "userunknown is the top reason, with its count" "$R" \
     "<g class=\"row\"><title>userunknown: $(($(want total hard) - $(want "domain oldisp.example" hard))) (hard)</title>"
