@@ -181,6 +181,17 @@ is "--days 7: tile sent adds up the last 7 days" \
 "$BG" -c "$CONF" report --html - --days 1 > "$T/out/stdout.html" 2> "$T/err"
 is "--html - writes to standard output" "$(head -c 15 "$T/out/stdout.html")" "<!DOCTYPE html>"
 
+# ---- an empty store ----
+mkdir -p "$T/empty"
+[ -n "$AS_USER" ] && chown nobody "$T/empty"
+sed "s|^store_dir = .*|store_dir = $T/empty|" "$CONF" > "$T/empty.conf"
+"$BG" -c "$T/empty.conf" report --html "$T/out/empty.html" 2> "$T/err"
+is "an empty store: exit 0" "$?" 0
+is "an empty store: nothing sent" "$(tile "$T/out/empty.html" sent)" 0
+has "an empty store: no bounce, said in words" "$T/out/empty.html" \
+    '<p class="none">No hard bounce in the period.</p>'
+hasnt "an empty store: no NaN drawn" "$T/out/empty.html" '[^a-z](nan|inf)[^a-z]'
+
 # ---- usage and errors ----
 U='(usage: bounceguard report --html FILE [--days N] [--domain DOMAIN])'
 report_usage() {
