@@ -110,6 +110,7 @@ int	cmd_suppress(struct admin *, int, char **);
 int	cmd_unsuppress(struct admin *, int, char **);
 int	cmd_import(struct admin *, int, char **);
 int	cmd_stats(struct admin *, int, char **);
+int	cmd_report(struct admin *, int, char **);
 int	cmd_expire(struct admin *, int, char **);
 int	cmd_verp(struct admin *, int, char **);
 int	cmd_check(struct admin *, int, char **);

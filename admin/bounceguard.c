@@ -84,6 +84,14 @@ static const struct admin_cmd admin_cmds[] = {
 	  "bounced, bounce rate, hard, soft, block and complaint counts, top\n"
 	  "reasons and health (healthy, warning, critical by\n"
 	  "health_warning_rate and health_critical_rate), and a total line." },
+	{ "report", cmd_report, "report --html FILE [--days N] [--domain DOMAIN]",
+	  "Write a self-contained HTML page (inline SVG charts and CSS, no\n"
+	  "script, nothing loaded from the network) about the last N days\n"
+	  "(default 30), for every recipient domain or only DOMAIN: bounce rate\n"
+	  "per day overall and for the largest domains, bounces per day by\n"
+	  "type, top reasons, suppressions added per day, domains at warning or\n"
+	  "critical health, and the most recent hard bounces with their\n"
+	  "diagnostics. FILE \"-\" is standard output." },
 	{ "expire", cmd_expire, "expire",
 	  "Lift expired suppressions, prune history older than event_retention,\n"
 	  "drop VERP tokens and duplicate-bounce records older than\n"
