@@ -237,7 +237,7 @@ store_write_change(struct store *st, DB_TXN *txn, const struct store_change *c,
 	    (rc = store_count_complaint(st, txn, ev->scope, day)) != STORE_OK)
 		return rc;
 	if (d->bounced || d->hard || d->soft || d->block || d->complaint ||
-	    d->other)
+	    d->other || d->unverified)
 		return store_domain_apply(st, txn, store_domain_of(c->addr),
 		    day, d, 0);
 	return STORE_OK;
