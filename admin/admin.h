@@ -101,6 +101,10 @@ void	row_json_supps(struct json *, const char *, const struct store_addr *,
 	    time_t);
 int	row_column(const char *);
 
+/* stats_prom.c: stats --prometheus */
+int	stats_prometheus(struct admin *, FILE *, long long);
+int	stats_prometheus_file(struct admin *, const char *, long long);
+
 /* The commands. */
 int	cmd_parse(struct admin *, int, char **);
 int	cmd_dump(struct admin *, int, char **);

@@ -138,7 +138,7 @@ usage_case 'bounceguard: too many arguments (usage: bounceguard show [--json] AD
 usage_case 'bounceguard: unknown option "--all" (usage: bounceguard show [--json] ADDRESS|@DOMAIN)' show --all a@example.org
 usage_case 'bounceguard: no file given (usage: bounceguard import FILE)' import
 usage_case 'bounceguard: unexpected argument "x" (usage: bounceguard export)' export x
-usage_case 'bounceguard: bad number of days "0" (1 to 36500) (usage: bounceguard stats [--days N] [--json])' stats --days 0
+usage_case 'bounceguard: bad number of days "0" (1 to 36500) (usage: bounceguard stats [--days N] [--json | --prometheus [--output FILE | --textfile]])' stats --days 0
 usage_case 'bounceguard: unexpected argument "now" (usage: bounceguard expire)' expire now
 usage_case "bounceguard: no subcommand given $U_VERP" verp
 usage_case "bounceguard: unknown subcommand \"frob\" $U_VERP" verp frob x
