@@ -138,7 +138,7 @@ usage_case 'bounceguard: too many arguments (usage: bounceguard show [--json] AD
 usage_case 'bounceguard: unknown option "--all" (usage: bounceguard show [--json] ADDRESS|@DOMAIN)' show --all a@example.org
 usage_case 'bounceguard: no file given (usage: bounceguard import FILE)' import
 usage_case 'bounceguard: unexpected argument "x" (usage: bounceguard export)' export x
-usage_case 'bounceguard: bad number of days "0" (1 to 36500) (usage: bounceguard stats [--days N] [--json])' stats --days 0
+usage_case 'bounceguard: bad number of days "0" (1 to 36500) (usage: bounceguard stats [--days N] [--json | --prometheus [--output FILE | --textfile]])' stats --days 0
 usage_case 'bounceguard: unexpected argument "now" (usage: bounceguard expire)' expire now
 usage_case "bounceguard: no subcommand given $U_VERP" verp
 usage_case "bounceguard: unknown subcommand \"frob\" $U_VERP" verp frob x
@@ -154,7 +154,7 @@ usage_case 'bounceguard: unknown command "frob" (usage: bounceguard help [COMMAN
 # ---- help ----
 bg help
 is "help: exit 0" "$rc" 0
-for c in dump show suppress unsuppress import export stats expire verp check db parse; do
+for c in dump show suppress unsuppress import export stats report expire verp check db parse; do
 	like "help lists $c" "$out" "^  $c( |\$)"
 done
 bg help dump
@@ -167,7 +167,7 @@ like "--help lists the commands" "$out" "^  import FILE\$"
 
 # ---- the manual page documents every command and column ----
 man=$BG_SRC/man/bounceguard.8
-for c in dump show suppress unsuppress import export stats expire verp check db parse help version; do
+for c in dump show suppress unsuppress import export stats report expire verp check db parse help version; do
 	like "bounceguard(8) documents $c" "$(grep -A1 '^\.It Cm ' "$man")" "^\.It Cm $c( |\$)"
 done
 for c in address state reason scope source since expires hard soft block complaint first_bounce last_bounce last_reason last_status last_diagnostic; do
@@ -472,7 +472,7 @@ health_critical_rate = 1.2%'
 	bgc "$T/stats.conf" stats --days 1
 	is "stats --days 1: today only" "$(printf '%s\n' "$out" | grep '^domain0' | cut -f1-3)" "$(printf 'domain0.example\t1000\t0')"
 	bgc "$T/stats.conf" stats --days 2 --json
-	like "stats --json: domain object" "$(printf '%s\n' "$out" | grep domain2)" '^\{"domain":"domain2.example","total":false,"sent":2125,"bounced":30,"hard":21,"soft":6,"block":2,"complaint":1,"rate":1.41,"top_reasons":"[^"]+","health":"critical"\}$'
+	like "stats --json: domain object" "$(printf '%s\n' "$out" | grep domain2)" '^\{"domain":"domain2.example","total":false,"sent":2125,"bounced":30,"hard":21,"soft":6,"block":2,"complaint":1,"unverified":0,"rate":1.41,"top_reasons":"[^"]+","health":"critical"\}$'
 	like "stats --json: total object" "$(printf '%s\n' "$out" | tail -n 1)" '^\{"domain":null,"total":true,"sent":6189,"bounced":56,'
 else
 	skip "stats: bench_admin_fill not built"
@@ -508,7 +508,8 @@ db verify: addresses.db: ok
 db verify: events.db: ok
 db verify: domains.db: ok
 db verify: tokens.db: ok
-db verify: seen.db: ok"
+db verify: seen.db: ok
+db verify: backoff.db: ok"
 mkdir "$T/backups"
 [ -n "$AS_USER" ] && chown nobody "$T/backups"
 bg db backup "$T/backups/b1"

@@ -125,7 +125,8 @@ static void
 q_trim(struct q_list *l, const struct quarantine_limits *lim, time_t now,
     struct quarantine_pruned *out)
 {
-	qsort(l->v, l->n, sizeof(*l->v), q_older);
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), q_older);
 	for (size_t i = 0; i < l->n; i++) {
 		const struct q_file *f = &l->v[i];
 		bool	 old = lim->max_age > 0 && now - f->mtime > lim->max_age;
@@ -250,5 +251,24 @@ quarantine_account(const char *dir, long long added,
 	saved = errno;
 	close(fd);
 	errno = saved;
+	return rc;
+}
+
+/* quarantine_count - the files of new/ and cur/ and their bytes, counted
+   now (for metrics: exact, where .usage may have drifted) */
+int
+quarantine_count(const char *dir, size_t *files, long long *bytes)
+{
+	struct q_list l = { NULL, 0, 0, 0 };
+	struct quarantine_pruned unused;
+	int	 rc = 0;
+
+	memset(&unused, 0, sizeof(unused));
+	if (q_scan(dir, "new", 0, &l, &unused) < 0 ||
+	    q_scan(dir, "cur", 0, &l, &unused) < 0)
+		rc = -1;
+	*files = l.n;
+	*bytes = l.total;
+	q_free(&l);
 	return rc;
 }
