@@ -112,7 +112,7 @@ U_DUMP='(usage: bounceguard dump [--json] [--suppressed] [--domain DOMAIN] [--si
 U_SUPP='(usage: bounceguard suppress ADDRESS|@DOMAIN [--reason TEXT] [--scope SENDER_DOMAIN] [--expires DURATION|DATE])'
 U_UNSUPP='(usage: bounceguard unsuppress ADDRESS|@DOMAIN [--scope SENDER_DOMAIN])'
 U_VERP='(usage: bounceguard verp encode ADDRESS | verp decode VERP_ADDRESS)'
-U_DB='(usage: bounceguard db verify | db backup DIR | db recover)'
+U_DB='(usage: bounceguard db verify | db backup DIR | db recover | db status)'
 usage_case 'bounceguard: no command given (see "bounceguard help")'
 usage_case 'bounceguard: unknown command "frob" (see "bounceguard help")' frob
 usage_case "bounceguard: unknown option \"--bogus\" $U_DUMP" dump --bogus
@@ -501,6 +501,9 @@ is "missing store: one line naming it" "$err" "bounceguard: fatal: store $T/gone
 is "missing store: nothing on stdout" "$out" ""
 
 # ---- db ----
+bg db status
+is "db status without replication: exit 0" "$rc" 0
+is "db status without replication: says so" "$out" "replication=off"
 bg db verify
 is "db verify: exit 0" "$rc" 0
 is "db verify: one line per file" "$out" "db verify: meta.db: ok

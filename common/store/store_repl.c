@@ -57,6 +57,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "libbase.h"
@@ -85,6 +86,36 @@ struct store_repl_state {
 };
 
 static __thread bool repl_perm_failed;
+
+/*
+ * This module is called by store.c and must not call it back (the
+ * layering test forbids circles of calls): hence its own small helpers.
+ */
+
+/* repl_now_ms - a monotonic clock in milliseconds */
+static long long
+repl_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* repl_fail - record what failed, as store_fail() does */
+static int
+repl_fail(struct store *st, int rc, const char *what, const char *key)
+{
+	st->last_dbrc = rc;
+	snprintf(st->errmsg, sizeof(st->errmsg), "store %s: %s%s%s%s: %s",
+	    st->dir, what, key ? " \"" : "", key ? key : "", key ? "\"" : "",
+	    db_strerror(rc));
+	if (rc == DB_RUNRECOVERY) {
+		st->panicked = true;
+		return STORE_EPANIC;
+	}
+	return rc == EINVAL || rc == ENAMETOOLONG ? STORE_EFATAL : STORE_ETEMP;
+}
 static store_repl_request_fn repl_handler;
 static struct store *repl_serving;	/* the process's store, for events */
 
@@ -439,7 +470,7 @@ repl_add_site(struct store *st, const char *addr, bool local)
 	}
 	if ((rc = st->env->repmgr_site(st->env, s->host, s->port, &site,
 	    0)) != 0)
-		return store_fail(st, rc, "configure replication site", addr);
+		return repl_fail(st, rc, "configure replication site", addr);
 	if (local)
 		rc = site->set_config(site, DB_LOCAL_SITE, 1);
 	else
@@ -449,7 +480,7 @@ repl_add_site(struct store *st, const char *addr, bool local)
 	site->close(site);
 	s->eid = -1;			/* known after DB_ENV->open */
 	if (rc != 0)
-		return store_fail(st, rc, "configure replication site", addr);
+		return repl_fail(st, rc, "configure replication site", addr);
 	rs->nsites++;
 	return STORE_OK;
 }
@@ -480,10 +511,10 @@ store_repl_configure(struct store *st)
 	    (rc = env->rep_set_timeout(env, DB_REP_HEARTBEAT_MONITOR,
 	    2000000)) != 0 ||
 	    (rc = env->rep_set_priority(env, (u_int32_t)r->priority)) != 0)
-		return store_fail(st, rc, "configure replication", NULL);
+		return repl_fail(st, rc, "configure replication", NULL);
 	if (r->role == STORE_REPL_PROCESS &&
 	    (rc = env->repmgr_msg_dispatch(env, repl_dispatch, 0)) != 0)
-		return store_fail(st, rc, "configure replication", NULL);
+		return repl_fail(st, rc, "configure replication", NULL);
 	if ((rc = repl_add_site(st, r->local, true)) != STORE_OK)
 		return rc;
 	for (size_t i = 0; i < r->npeers; i++)
@@ -500,14 +531,14 @@ repl_lock(struct store *st, int how)
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/bounceguard.repl",
 	    st->dir) >= sizeof(path))
-		return store_fail(st, ENAMETOOLONG, "open", "bounceguard.repl");
+		return repl_fail(st, ENAMETOOLONG, "open", "bounceguard.repl");
 	if (st->repl->lockfd < 0 && (st->repl->lockfd = open(path,
 	    O_RDWR | O_CREAT | O_CLOEXEC, 0660)) < 0)
-		return store_fail(st, errno, "open", "bounceguard.repl");
+		return repl_fail(st, errno, "open", "bounceguard.repl");
 	if (flock(st->repl->lockfd, how | LOCK_NB) == 0)
 		return STORE_OK;
 	if (errno != EWOULDBLOCK)
-		return store_fail(st, errno, "lock", "bounceguard.repl");
+		return repl_fail(st, errno, "lock", "bounceguard.repl");
 	return STORE_DUPLICATE;		/* held by another */
 }
 
@@ -531,9 +562,9 @@ repl_check_process(struct store *st)
 static void
 repl_wait_startup(struct store *st)
 {
-	long long start = store_now_ms();
+	long long start = repl_now_ms();
 
-	while (store_now_ms() - start < REPL_STARTUP_WAIT_MS) {
+	while (repl_now_ms() - start < REPL_STARTUP_WAIT_MS) {
 		if (store_repl_is_master(st) || st->repl->startup_done)
 			return;
 		usleep(50000);
@@ -581,7 +612,7 @@ store_repl_start(struct store *st)
 		repl_serving = st;
 		if ((rc = st->env->repmgr_start(st->env, REPL_THREADS,
 		    DB_REP_ELECTION)) != 0)
-			return store_fail(st, rc, "start replication", NULL);
+			return repl_fail(st, rc, "start replication", NULL);
 		log_info("repl event=start site=%s peers=%zu priority=%d",
 		    r->local, r->npeers, r->priority);
 		repl_write_peers(st);
@@ -593,7 +624,7 @@ store_repl_start(struct store *st)
 		/* A subordinate process is told DB_REP_IGNORE. */
 		if ((rc = st->env->repmgr_start(st->env, 0,
 		    DB_REP_ELECTION)) != 0 && rc != DB_REP_IGNORE)
-			return store_fail(st, rc, "join replication", NULL);
+			return repl_fail(st, rc, "join replication", NULL);
 		return STORE_OK;
 	default:
 		return STORE_OK;
@@ -651,7 +682,7 @@ bool
 store_repl_waits_for_dbs(struct store *st, long long since_ms)
 {
 	if (st->opts.repl->role != STORE_REPL_PROCESS ||
-	    store_now_ms() - since_ms > REPL_STARTUP_WAIT_MS)
+	    repl_now_ms() - since_ms > REPL_STARTUP_WAIT_MS)
 		return false;
 	usleep(100000);
 	return true;
@@ -682,17 +713,25 @@ store_repl_barrier(struct store *st)
 
 	if (st->repl == NULL)
 		return STORE_OK;
-	if ((rc = store_repl_check_writable(st)) != STORE_OK ||
-	    (rc = store_txn_begin(st, &txn, 0)) != STORE_OK)
+	if ((rc = store_repl_check_writable(st)) != STORE_OK)
 		return rc;
-	snprintf(val, sizeof(val), "%lld", store_now_ms());
-	store_dbt(&k, key, sizeof(key) - 1);
-	store_dbt(&v, val, strlen(val));
+	if ((rc = st->env->txn_begin(st->env, NULL, &txn, 0)) != 0)
+		return repl_fail(st, rc, "begin transaction", NULL);
+	snprintf(val, sizeof(val), "%lld", repl_now_ms());
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	k.data = (void *)(uintptr_t)key;
+	k.size = sizeof(key) - 1;
+	v.data = val;
+	v.size = (u_int32_t)strlen(val);
 	if ((rc = st->meta->put(st->meta, txn, &k, &v, 0)) != 0) {
 		txn->abort(txn);
-		return store_fail(st, rc, "write", key);
+		return repl_fail(st, rc, "write", key);
 	}
-	return store_txn_commit(st, txn);
+	store_repl_commit_begin();
+	if ((rc = txn->commit(txn, 0)) != 0)
+		return repl_fail(st, rc, "commit", key);
+	return store_repl_commit_end(st);
 }
 
 /* store_repl_request - send a request to the master, get its answer */
@@ -709,7 +748,7 @@ store_repl_request(struct store *st, const void *req, size_t len,
 		return STORE_EFATAL;
 	if ((rc = st->env->repmgr_channel(st->env, DB_EID_MASTER, &ch,
 	    0)) != 0) {
-		store_fail(st, rc, "reach the replication master", NULL);
+		repl_fail(st, rc, "reach the replication master", NULL);
 		return STORE_ETEMP;
 	}
 	repl_mac(st->opts.repl, req, len, mac);
@@ -727,7 +766,7 @@ store_repl_request(struct store *st, const void *req, size_t len,
 		rc = DB_REP_UNAVAIL;
 	if (rc != 0) {
 		free(resp.data);
-		store_fail(st, rc, "forward the change to the replication "
+		repl_fail(st, rc, "forward the change to the replication "
 		    "master", NULL);
 		return STORE_ETEMP;
 	}
@@ -773,7 +812,7 @@ store_repl_status(struct store *st, struct buf *out)
 		return STORE_OK;
 	}
 	if ((rc = st->env->rep_stat(st->env, &sp, 0)) != 0)
-		return store_fail(st, rc, "read replication status", NULL);
+		return repl_fail(st, rc, "read replication status", NULL);
 	if (sp->st_master == DB_EID_INVALID)
 		snprintf(master, sizeof(master), "none");
 	else if (sp->st_status == DB_REP_MASTER)
