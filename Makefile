@@ -210,8 +210,13 @@ install: all
 	$(if $(filter milter,$(PROG_DIRS)),install -m 755 $(O)/bounceguard-milter $(DESTDIR)$(SBINDIR)/)
 	$(if $(filter pipe,$(PROG_DIRS)),install -m 755 $(O)/bounceguard-pipe $(DESTDIR)$(LIBEXECDIR)/)
 	$(if $(wildcard rules/*.rules),install -m 644 rules/*.rules $(DESTDIR)$(DATADIR)/rules/)
-	$(if $(wildcard man/*.5),install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/)
-	$(if $(wildcard man/*.8),install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/)
+	@for m in man/*.[58]; do \
+	  sed -e 's|/usr/local/share/bounceguard|$(DATADIR)|g' \
+	      -e 's|/usr/local/libexec/bounceguard|$(LIBEXECDIR)|g' \
+	      -e 's|/usr/local/sbin|$(SBINDIR)|g' $$m \
+	      > $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/} && \
+	  chmod 644 $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/} || exit 1; \
+	done; echo "install: man pages in $(DESTDIR)$(MANDIR), with the installed paths"
 	@if test -e $(DESTDIR)$(SYSCONFDIR)/bounceguard.conf; then \
 	  echo "install: $(DESTDIR)$(SYSCONFDIR)/bounceguard.conf exists, left unchanged"; \
 	else \

@@ -137,6 +137,15 @@ done
 check "units run the installed programs" \
     grep -q '^ExecStart=/usr/sbin/bounceguard expire$' \
     /lib/systemd/system/bounceguard-expire.service
+if command -v systemd-analyze >/dev/null 2>&1; then
+	(cd /lib/systemd/system && systemd-analyze verify --man=no \
+	    bounceguard-milter.service bounceguard-expire.service \
+	    bounceguard-expire.timer) >"$T/verify" 2>&1
+	check "systemd-analyze verify: the units and their programs" \
+	    test $? = 0 || diag "$T/verify"
+else
+	echo "ok $((n = n + 1)) # SKIP systemd-analyze not installed"
+fi
 check "the expire timer is enabled" \
     test -L /etc/systemd/system/timers.target.wants/bounceguard-expire.timer
 check "the milter is not enabled (it needs a verp_domain first)" \
@@ -172,6 +181,11 @@ rc=$?
 check "bounceguard check, as installed: verp_domain is not set" \
     sh -c "[ $rc = 1 ] && grep -q 'verp_domain is not set' '$T/err'" ||
     diag "$T/out" "$T/err"
+bounceguard-milter -t >"$T/out" 2>&1
+rc=$?
+check "bounceguard-milter -t, as installed: refuses, verp_domain not set" \
+    sh -c "[ $rc = 1 ] && grep -q 'verp_domain: not set' '$T/out'" ||
+    diag "$T/out"
 sed -i 's/^#verp_domain = .*/verp_domain = bounces.example.com/' $conf
 bounceguard check >"$T/out" 2>"$T/err"
 rc=$?
