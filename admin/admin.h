@@ -114,5 +114,7 @@ int	cmd_expire(struct admin *, int, char **);
 int	cmd_verp(struct admin *, int, char **);
 int	cmd_check(struct admin *, int, char **);
 int	cmd_db(struct admin *, int, char **);
+int	cmd_follow(struct admin *, int, char **);
+int	cmd_backoff(struct admin *, int, char **);
 
 #endif

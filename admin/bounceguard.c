@@ -106,6 +106,20 @@ static const struct admin_cmd admin_cmds[] = {
 	  "JSON object with --json) per recipient found. Messages that are not\n"
 	  "bounces print nothing on standard output and a reason on standard\n"
 	  "error. Exit 0 when every file could be read, 1 otherwise." },
+	{ "follow", cmd_follow, "follow [--once] [--from-start] LOGFILE|-",
+	  "Read Postfix's mail log as it is written (like tail -F, surviving\n"
+	  "rotation and restarts without reading a line twice) and raise the\n"
+	  "back-off level of a destination domain whose deferrals say that we\n"
+	  "send too fast or are temporarily blocked; deliveries and time lower\n"
+	  "it again. \"-\" reads standard input. --once stops at the end of the\n"
+	  "file; --from-start reads a file without a saved position from its\n"
+	  "start instead of its end." },
+	{ "backoff", cmd_backoff, "backoff [list] [--json] | backoff set DOMAIN "
+	  "LEVEL | backoff clear DOMAIN",
+	  "List the destination domains in back-off with their level in force\n"
+	  "and transport; set a domain's level by hand (0 keeps it on the\n"
+	  "default transport) until cleared; clear a domain's record. Changes\n"
+	  "are logged." },
 	{ "help", cmd_help, "help [COMMAND]",
 	  "Explain a command, or list them all." },
 	{ "version", cmd_version, "version", "Print the version." },
