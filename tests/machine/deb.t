@@ -130,17 +130,17 @@ for m in man5/bounceguard.conf.5 man5/bounceguard-rules.5 man8/bounceguard.8 \
     man8/bounceguard-milter.8 man8/bounceguard-pipe.8; do
 	check "man page $m" test -f /usr/share/man/$m.gz
 done
-for u in bounceguard-milter.service bounceguard-expire.service \
-    bounceguard-expire.timer; do
+units="bounceguard-milter.service bounceguard-follow.service
+    bounceguard-expire.service bounceguard-expire.timer"
+for u in $units; do
 	check "systemd unit $u" test -f /lib/systemd/system/$u
 done
 check "units run the installed programs" \
     grep -q '^ExecStart=/usr/sbin/bounceguard expire$' \
     /lib/systemd/system/bounceguard-expire.service
 if command -v systemd-analyze >/dev/null 2>&1; then
-	(cd /lib/systemd/system && systemd-analyze verify --man=no \
-	    bounceguard-milter.service bounceguard-expire.service \
-	    bounceguard-expire.timer) >"$T/verify" 2>&1
+	(cd /lib/systemd/system && systemd-analyze verify --man=no $units) \
+	    >"$T/verify" 2>&1
 	check "systemd-analyze verify: the units and their programs" \
 	    test $? = 0 || diag "$T/verify"
 else
@@ -150,6 +150,8 @@ check "the expire timer is enabled" \
     test -L /etc/systemd/system/timers.target.wants/bounceguard-expire.timer
 check "the milter is not enabled (it needs a verp_domain first)" \
     test ! -e /etc/systemd/system/multi-user.target.wants/bounceguard-milter.service
+check "nor the mail log follower (opt-in)" \
+    test ! -e /etc/systemd/system/multi-user.target.wants/bounceguard-follow.service
 check "$conf is a conffile" sh -c \
     "dpkg-query -W -f '\${Conffiles}' bounceguard | grep -q '^ $conf '"
 check "the Postfix example names the installed pipe" grep -q "argv=$pipe" \
