@@ -73,6 +73,9 @@ secret=/etc/bounceguard/verp.secret
 pipe=/usr/libexec/bounceguard/bounceguard-pipe
 
 # ---- build ----
+# configure's output first (as "make" makes it): the check below is
+# about what the package build writes.
+make -s -C "$src" config.mk >"$T/build.log" 2>&1 || diag "$T/build.log"
 touch "$T/stamp"
 sleep 1
 rm -f "$deb"
@@ -221,7 +224,15 @@ bounceguard check >"$T/out" 2>"$T/err"
 check "bounceguard check still ok after the delivery" test $? = 0 ||
     diag "$T/err"
 
-# ---- remove, reinstall ----
+# ---- upgrade (the same package again), remove, reinstall ----
+dpkg -i "$deb" >"$T/upgrade.log" 2>&1
+check "dpkg -i over the installed package (as an upgrade runs)" \
+    test $? = 0 || diag "$T/upgrade.log"
+check "it keeps the edited configuration and the secret" sh -c \
+    "grep -q '^verp_domain = bounces.example.com\$' $conf &&
+     [ \"\$(cat $secret)\" = '$secret_before' ]"
+check "and the suppression" sh -c \
+    "bounceguard show $rcpt 2>&1 | grep -q userunknown"
 dpkg -r bounceguard >"$T/remove.log" 2>&1
 rc=$?
 check "dpkg -r removes it" test $rc = 0 || diag "$T/remove.log"
