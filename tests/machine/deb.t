@@ -242,8 +242,12 @@ check "the secret is kept, unchanged" \
     test "$(cat $secret 2>/dev/null)" = "$secret_before"
 check "the edited configuration is kept" \
     grep -q '^verp_domain = bounces.example.com$' $conf
+# As "make install" leaves it: the postinst hands it to the user.
+chown root:root /var/lib/bounceguard
 dpkg -i "$deb" >"$T/install.log" 2>&1
 check "dpkg -i again" test $? = 0 || diag "$T/install.log"
+check "a root-owned /var/lib/bounceguard is handed to bounceguard" \
+    test "$(stat -c %U /var/lib/bounceguard)" = bounceguard
 bounceguard show $rcpt >"$T/show" 2>&1
 check "the reinstalled package finds the suppression" \
     grep -q userunknown "$T/show" || diag "$T/show"
