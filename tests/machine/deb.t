@@ -18,8 +18,10 @@
 # It changes the machine, so "make check" does not run it: "make
 # check-deb" does (as .ci/run does). It needs root, and skips rather
 # than touch an existing installation (the package installed, or
-# /etc/bounceguard or /var/lib/bounceguard present). Whatever happens,
-# the package is purged on exit.
+# /etc/bounceguard or /var/lib/bounceguard present). A bounceguard user
+# left by other tests (useradd) is removed first when no process runs as
+# it, so that the postinst's creation of the user is what is tested.
+# Whatever happens, the package is purged on exit.
 set -u
 src=${BG_SRC:?BG_SRC not set}
 n=0
