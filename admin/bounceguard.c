@@ -79,11 +79,25 @@ static const struct admin_cmd admin_cmds[] = {
 	{ "export", cmd_export, "export",
 	  "Write the whole store in the format import reads back identically:\n"
 	  "the dump columns, one line per suppression." },
-	{ "stats", cmd_stats, "stats [--days N] [--json]",
+	{ "stats", cmd_stats, "stats [--days N] [--json | --prometheus "
+	  "[--output FILE | --textfile]]",
 	  "Per recipient domain over the last N days (default 7): sent,\n"
 	  "bounced, bounce rate, hard, soft, block and complaint counts, top\n"
 	  "reasons and health (healthy, warning, critical by\n"
-	  "health_warning_rate and health_critical_rate), and a total line." },
+	  "health_warning_rate and health_critical_rate), and a total line.\n"
+	  "--prometheus prints metrics in the Prometheus text format instead\n"
+	  "(counters since the store was created; health over the N days);\n"
+	  "--output writes them to FILE atomically (a temporary file renamed\n"
+	  "over it), --textfile to bounceguard.prom in metrics_textfile_dir,\n"
+	  "for node_exporter's textfile collector." },
+	{ "report", cmd_report, "report --html FILE [--days N] [--domain DOMAIN]",
+	  "Write a self-contained HTML page (inline SVG charts and CSS, no\n"
+	  "script, nothing loaded from the network) about the last N days\n"
+	  "(default 30), for every recipient domain or only DOMAIN: bounce rate\n"
+	  "per day overall and for the largest domains, bounces per day by\n"
+	  "type, top reasons, suppressions added per day, domains at warning or\n"
+	  "critical health, and the most recent hard bounces with their\n"
+	  "diagnostics. FILE \"-\" is standard output." },
 	{ "expire", cmd_expire, "expire",
 	  "Lift expired suppressions, prune history older than event_retention,\n"
 	  "drop VERP tokens and duplicate-bounce records older than\n"

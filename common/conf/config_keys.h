@@ -78,6 +78,9 @@ CFG_KEY(store_cache_size, SIZE, "32M", 1LL << 20, 16LL << 30, NULL)
 /* Reporting. */
 CFG_KEY(health_warning_rate, PERCENT, "2%", 0, 10000, NULL)
 CFG_KEY(health_critical_rate, PERCENT, "5%", 0, 10000, NULL)
+CFG_KEY(metrics_max_domains, INT, "50", 0, 100000, NULL)
+CFG_KEY(metrics_textfile_dir, STR, "/var/lib/prometheus/node-exporter", 0, 0,
+    "path")
 
 /* Adaptive back-off for Postfix (bounceguard follow, the transport table). */
 CFG_KEY(backoff_reasons, LIST, "speeding, toomanyconn, blocked, badreputation",

@@ -12,7 +12,10 @@
  *	events.db	address NUL time(us) -> struct store_event, the
  *			bounded per-address history
  *	domains.db	domain NUL day -> struct store_domain_day, sent
- *			and bounced counters per recipient domain and day
+ *			and bounced counters per recipient domain and day;
+ *			"@" sender-domain NUL day -> the same struct, only
+ *			its complaint counter used: complaints about mail
+ *			from that sender domain (store_foreach_sender())
  *	tokens.db	per-message VERP token -> recipient list
  *	seen.db		message digest -> time, so a bounce the MTA
  *			delivers twice is recorded once
@@ -224,6 +227,7 @@ int	store_count_sent(struct store *, const char *const *, size_t, uint32_t);
 int	store_foreach_addr(struct store *, store_addr_fn, void *);
 int	store_foreach_event(struct store *, const char *, store_event_fn, void *);
 int	store_foreach_domain(struct store *, uint32_t, store_domain_fn, void *);
+int	store_foreach_sender(struct store *, uint32_t, store_domain_fn, void *);
 
 int	store_checkpoint(struct store *);
 

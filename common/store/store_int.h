@@ -80,5 +80,6 @@ int	store_decode_backoff(const void *, size_t, struct store_backoff *);
 size_t	store_domain_key(const char *, uint32_t, unsigned char *, size_t);
 int	store_domain_apply(struct store *, DB_TXN *, const char *, uint32_t,
 	    const struct store_delta *, uint32_t);
+int	store_count_complaint(struct store *, DB_TXN *, const char *, uint32_t);
 
 #endif

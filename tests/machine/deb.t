@@ -136,7 +136,8 @@ for m in man5/bounceguard.conf.5 man5/bounceguard-rules.5 man8/bounceguard.8 \
 	check "man page $m" test -f /usr/share/man/$m.gz
 done
 units="bounceguard-milter.service bounceguard-follow.service
-    bounceguard-expire.service bounceguard-expire.timer"
+    bounceguard-expire.service bounceguard-expire.timer
+    bounceguard-metrics.service bounceguard-metrics.timer"
 for u in $units; do
 	check "systemd unit $u" test -f /lib/systemd/system/$u
 done
@@ -157,6 +158,8 @@ check "the milter is not enabled (it needs a verp_domain first)" \
     test ! -e /etc/systemd/system/multi-user.target.wants/bounceguard-milter.service
 check "nor the mail log follower (opt-in)" \
     test ! -e /etc/systemd/system/multi-user.target.wants/bounceguard-follow.service
+check "nor the metrics timer (opt-in)" \
+    test ! -e /etc/systemd/system/timers.target.wants/bounceguard-metrics.timer
 check "$conf is a conffile" sh -c \
     "dpkg-query -W -f '\${Conffiles}' bounceguard | grep -q '^ $conf '"
 check "the Postfix example names the installed pipe" grep -q "argv=$pipe" \
