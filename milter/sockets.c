@@ -89,8 +89,8 @@ sockets_trusted(const struct stat *sb, bool leaf)
 
 /* sockets_untrusted - say which directory others can change */
 static void
-sockets_untrusted(int fd, const char *dir, const struct stat *sb, bool leaf,
-    char *err, size_t el)
+sockets_untrusted(int fd, const char *path, const char *dir,
+    const struct stat *sb, bool leaf, char *err, size_t el)
 {
 	char	 link[64], name[PATH_MAX];
 	ssize_t	 n;
@@ -104,13 +104,14 @@ sockets_untrusted(int fd, const char *dir, const struct stat *sb, bool leaf,
 	snprintf(err, el, "%s: directory %s is owned by uid %u, mode %04o: "
 	    "only root may be able to change a directory where root creates "
 	    "files (a symbolic link planted there could make root change "
-	    "any file)", dir, name, (unsigned)sb->st_uid,
+	    "any file)", path, name, (unsigned)sb->st_uid,
 	    (unsigned)(sb->st_mode & 07777));
 }
 
 /* sockets_dir_trusted - the directory open on dfd, and those above it */
 static int
-sockets_dir_trusted(int dfd, const char *dir, char *err, size_t el)
+sockets_dir_trusted(int dfd, const char *path, const char *dir, char *err,
+    size_t el)
 {
 	struct stat sb, root;
 	int	 fd = dfd, up, rc = -1;
@@ -126,7 +127,7 @@ sockets_dir_trusted(int dfd, const char *dir, char *err, size_t el)
 			break;
 		}
 		if (!sockets_trusted(&sb, leaf)) {
-			sockets_untrusted(fd, dir, &sb, leaf, err, el);
+			sockets_untrusted(fd, path, dir, &sb, leaf, err, el);
 			break;
 		}
 		if (sb.st_dev == root.st_dev && sb.st_ino == root.st_ino) {
@@ -175,7 +176,7 @@ sockets_open_dir(const char *path, char *name, size_t nsize, char *err,
 		    strerror(errno));
 		return -1;
 	}
-	if (sockets_dir_trusted(dfd, dir, err, el) < 0) {
+	if (sockets_dir_trusted(dfd, path, dir, err, el) < 0) {
 		close(dfd);
 		return -1;
 	}
