@@ -46,7 +46,8 @@ CFLAGS  ?= -O2 -g
 DEFS    = -std=gnu11 -D_GNU_SOURCE $(GMIME_CFLAGS) $(PCRE2_CFLAGS) \
 	-DBG_VERSION='"$(VERSION)"' \
 	-DBG_SYSCONFDIR='"$(SYSCONFDIR)"' -DBG_STATEDIR='"$(STATEDIR)"' \
-	-DBG_RULESDIR='"$(DATADIR)/rules"'
+	-DBG_RULESDIR='"$(DATADIR)/rules"' \
+	-DBG_SRCDIR='"$(CURDIR)"' -DBG_BUILDDIR='"$(CURDIR)/build"'
 ALL_CFLAGS = $(DEFS) $(INC) $(CFLAGS) $(WARN) $(SAN_FLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
 LIBS    = $(GMIME_LIBS) $(PCRE2_LIBS) $(DB_LIBS) -lpthread
@@ -58,12 +59,13 @@ LIBS    = $(GMIME_LIBS) $(PCRE2_LIBS) $(DB_LIBS) -lpthread
 #   base      buffers, logging, memory and strings, JSON, privileges, TAP
 #   mail      mail addresses and the bounce reason vocabulary
 #   conf      the configuration file
+#   quarantine  the quarantine directory's size and age budget
 #   store     the Berkeley DB store
 #   verp      signed VERP return paths
 #   classify  rule files and the classifier
 #   bounce    the bounce parser: formats, recipients, JSON output
 #   policy    what a classified bounce does to an address
-LIB_ORDER  := base mail conf store verp classify bounce policy
+LIB_ORDER  := base mail conf quarantine store verp classify bounce policy
 # lib_upto(L, LIST): the libraries of LIST from the first up to L
 lib_upto    = $(firstword $(2)) $(if $(filter $(1),$(firstword $(2))),,$(call \
               lib_upto,$(1),$(wordlist 2,$(words $(2)),$(2))))

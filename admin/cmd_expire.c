@@ -9,7 +9,9 @@
  *	address's recent soft bounces with it; prunes history events
  *	recorded more than event_retention ago; and drops VERP tokens and
  *	duplicate-bounce records older than verp_max_age, which can no
- *	longer be used since such VERP addresses are refused anyway.
+ *	longer be used since such VERP addresses are refused anyway; and
+ *	removes quarantined files older than quarantine_max_age, then the
+ *	oldest ones until the quarantine fits quarantine_max_size.
  *
  *	Expired suppressions are found with one read-committed pass and
  *	lifted in batches; each lifted suppression is logged. Suitable for
@@ -17,11 +19,14 @@
  * DIAGNOSTICS
  *	One line per kind of work on stdout. Exit 1 on a store error.
  *--*/
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "admin.h"
 #include "libbase.h"
+#include "libquarantine.h"
 #include "libstore.h"
 
 #define EXPIRE_BATCH	500
@@ -124,6 +129,21 @@ exp_suppressions(struct store *st, struct exp_run *r)
 	return rc;
 }
 
+/* exp_quarantine - enforce the quarantine's budget; a missing
+   directory has nothing to prune */
+static int
+exp_quarantine(const struct admin *a, time_t now, struct quarantine_pruned *p)
+{
+	struct quarantine_limits lim = { a->cfg->quarantine_max_size,
+	    a->cfg->quarantine_max_age };
+	struct stat st;
+
+	memset(p, 0, sizeof(*p));
+	if (stat(a->cfg->quarantine_dir, &st) < 0 && errno == ENOENT)
+		return 0;
+	return quarantine_prune(a->cfg->quarantine_dir, &lim, now, p);
+}
+
 /* cmd_expire - the periodic clean-up */
 int
 cmd_expire(struct admin *a, int argc, char **argv)
@@ -134,6 +154,7 @@ cmd_expire(struct admin *a, int argc, char **argv)
 	time_t	 ev_before = r.now - (time_t)a->cfg->event_retention;
 	time_t	 verp_before = r.now - (time_t)a->cfg->verp_max_age;
 	size_t	 events = 0, tokens = 0, seen = 0;
+	struct quarantine_pruned q;
 
 	if (argc > 1)
 		return admin_usage("expire", "unexpected argument \"%s\"",
@@ -153,7 +174,14 @@ cmd_expire(struct admin *a, int argc, char **argv)
 	printf("expire: dropped %zu VERP tokens and %zu duplicate-bounce "
 	    "records from before %s\n", tokens, seen,
 	    bg_timestr(verp_before, t2, sizeof(t2)));
+	if (exp_quarantine(a, r.now, &q) < 0)
+		return admin_fail("expire", "quarantine_dir %s: %s",
+		    a->cfg->quarantine_dir, strerror(errno));
+	printf("expire: removed %zu quarantined files (%lld bytes); %zu kept "
+	    "(%lld bytes)\n", q.removed, q.removed_bytes, q.kept, q.kept_bytes);
 	log_info("expire lifted=%zu addresses=%zu events=%zu tokens=%zu "
-	    "seen=%zu by=admin", r.lifted, r.addresses, events, tokens, seen);
+	    "seen=%zu quarantine_removed=%zu quarantine_kept_bytes=%lld "
+	    "by=admin", r.lifted, r.addresses, events, tokens, seen, q.removed,
+	    q.kept_bytes);
 	return 0;
 }

@@ -17,6 +17,10 @@
  *	tool JIT-compiles them. This is the tool for developing rules: the
  *	"rule" key names the file and line that decided each reason, and
  *	"evidence" what kind of evidence it was.
+ *
+ *	As root, the files are read by this process and parsed by a child
+ *	running as the configured user (parse_feed.c): quarantined mail is
+ *	hostile, and the parser never runs as root.
  * DIAGNOSTICS
  *	A message that is not a bounce prints nothing on stdout and one
  *	line on stderr saying why; a message that reached a parse limit
@@ -31,14 +35,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "admin.h"
 #include "libbase.h"
 #include "libbounce.h"
+#include "parse_feed.h"
 
 /* State of one "parse" run. */
 struct parse_run {
 	struct bounce_parser bp;
+	struct parse_feed *feed;	/* as root: files go to the child */
 	bool	 json;
 	long long max_size;
 	struct buf table;		/* rows of the table, tab-separated */
@@ -201,7 +208,20 @@ parse_read(struct parse_run *run, const char *path, size_t *len)
 	return buf_steal(&b);
 }
 
-/* parse_file - parse one message or mbox file */
+/* parse_data - parse the bytes of one message or mbox file */
+static void
+parse_data(struct parse_run *run, const char *path, const char *data,
+    size_t len)
+{
+	if (len > 5 && memcmp(data, "From ", 5) == 0 &&
+	    parse_next_sep(data, data + 1, data + len) < data + len)
+		parse_mbox(run, path, data, len);
+	else
+		parse_message(run, path, 0, data, len);
+}
+
+/* parse_file - read one message or mbox file, and parse it here or
+   send it to the parsing child */
 static void
 parse_file(struct parse_run *run, const char *path)
 {
@@ -212,11 +232,10 @@ parse_file(struct parse_run *run, const char *path)
 		run->status = 1;
 		return;
 	}
-	if (len > 5 && memcmp(data, "From ", 5) == 0 &&
-	    parse_next_sep(data, data + 1, data + len) < data + len)
-		parse_mbox(run, path, data, len);
-	else
-		parse_message(run, path, 0, data, len);
+	if (run->feed == NULL)
+		parse_data(run, path, data, len);
+	else if (parse_feed_send(run->feed, path, data, len) < 0)
+		run->status = 1;
 	free(data);
 }
 
@@ -344,7 +363,7 @@ parse_rules(const struct config *cfg)
 		fprintf(stderr, "%s", err.data != NULL ? err.data : "rules: error\n");
 	else if (rules_count(rs) == 0)
 		fprintf(stderr, "warning: no rules in %s or %s: classifying by "
-		    "status codes alone\n", cfg->shipped_rules_dir,
+		    "status codes alone\n", parser_config_shipped_dir(cfg),
 		    cfg->rules_dir);
 	buf_free(&err);
 	return rs;
@@ -357,6 +376,54 @@ parse_setup(struct parse_run *run, const struct config *cfg)
 	memset(run, 0, sizeof(*run));
 	parser_config_apply(&run->bp, cfg, NULL);
 	run->max_size = cfg->max_message_size;
+}
+
+/* parse_child - the parsing child: every file the parent sends */
+static int
+parse_child(struct parse_run *run)
+{
+	char	*path, *data;
+	size_t	 len;
+	int	 rc;
+
+	while ((rc = parse_feed_recv(run->feed, &path, &data, &len)) > 0) {
+		parse_data(run, path, data, len);
+		free(path);
+		free(data);
+	}
+	if (rc < 0) {
+		fprintf(stderr, "bounceguard: parse: broken message from the "
+		    "reading process\n");
+		run->status = 1;
+	}
+	return run->status;
+}
+
+/* parse_all - parse every path: here, or, as root, in a child that runs
+   as the configured user while this process reads the files */
+static void
+parse_all(struct parse_run *run, struct admin *adm, char **paths, int n)
+{
+	struct parse_feed feed;
+	int	 rc = geteuid() == 0 ? parse_feed_start(adm, &feed) : -2;
+
+	if (rc == -1) {
+		fprintf(stderr, "bounceguard: parse: fork: %s\n",
+		    strerror(errno));
+		run->status = 1;
+		return;
+	}
+	if (rc >= 0)
+		run->feed = &feed;
+	if (rc == 0) {
+		parse_child(run);
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		parse_path(run, paths[i]);
+	if (rc == 1 && parse_feed_finish(&feed) != 0)
+		run->status = 1;
+	run->feed = NULL;
 }
 
 /* cmd_parse - bounceguard parse [--json] FILE... */
@@ -379,8 +446,7 @@ cmd_parse(struct admin *adm, int argc, char **argv)
 		return admin_usage("parse", "unknown option \"%s\"", argv[i]);
 	if ((run.bp.rules = parse_rules(adm->cfg)) == NULL)
 		return 1;
-	for (; i < argc; i++)
-		parse_path(&run, argv[i]);
+	parse_all(&run, adm, argv + i, argc - i);
 	if (!run.json && run.table.len > 0)
 		parse_table_print(run.table.data);
 	fflush(stdout);

@@ -82,6 +82,16 @@ show_event(const char *addr, const struct store_event *e, void *arg)
 	return 0;
 }
 
+/* show_count_event - count one history event */
+static int
+show_count_event(const char *addr, const struct store_event *e, void *arg)
+{
+	(void)addr;
+	(void)e;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
 /* show_event_json - one history event as a JSON array element */
 static int
 show_event_json(const char *addr, const struct store_event *e, void *arg)
@@ -126,6 +136,7 @@ show_text(struct store *st, const char *addr, const struct store_addr *rec,
     const char *dkey, const struct store_addr *dom, time_t now)
 {
 	struct table t;
+	size_t	 n = 0;
 	int	 rc;
 
 	if (rec != NULL)
@@ -137,6 +148,12 @@ show_text(struct store *st, const char *addr, const struct store_addr *rec,
 	if (rec == NULL)
 		return 0;
 	printf("\n");
+	if ((rc = store_foreach_event(st, addr, show_count_event, &n)) < 0)
+		return admin_fail("show", "%s", store_error(st));
+	if (n == 0) {
+		printf("no events\n");
+		return 0;
+	}
 	table_init(&t, SHOW_COLS, admin_tty(), stdout);
 	table_row(&t, show_head);
 	rc = store_foreach_event(st, addr, show_event, &t);

@@ -7,6 +7,7 @@
  *	bg_seed -c FILE suppress ADDRESS [REASON [SCOPE]]
  *	bg_seed -c FILE seed COUNT FORMAT
  *	bg_seed -c FILE decode VERP-ADDRESS
+ *	bg_seed -c FILE encode ADDRESS UNIX-TIME
  *	bg_seed -c FILE token TOKEN
  *	bg_seed -c FILE sent DOMAIN
  *	bg_seed -c FILE hold ADDRESS
@@ -19,7 +20,8 @@
  *	%u replaced by 0 .. COUNT-1, with cheap commits and no history, as
  *	fast as the store allows. decode prints "valid ADDRESS" or "valid
  *	token TOKEN", or the reason a VERP address is refused, and exits 1
- *	for anything but valid. token prints the recipients of a token,
+ *	for anything but valid. encode prints the VERP address of ADDRESS
+ *	as if stamped at UNIX-TIME (tests of expired stamps). token prints the recipients of a token,
  *	one per line. sent prints today's sent counter of a domain. hold
  *	starts an update of ADDRESS and sleeps inside its transaction, for
  *	a test to kill it there with SIGKILL.
@@ -143,6 +145,32 @@ seed_decode(const struct config *cfg, const char *addr)
 	return 0;
 }
 
+/* seed_encode - the VERP address of an address, stamped at a given time */
+static int
+seed_encode(const struct config *cfg, const char *addr, const char *when)
+{
+	struct buf err = BUF_INIT;
+	struct verp_keys *k = verp_keys_load(cfg->verp_secret_file, &err);
+	struct verp_codec c = { cfg->verp_prefix, cfg->verp_domain, k,
+	    cfg->verp_max_age };
+	char	 out[VERP_MAX];
+	int	 rc;
+
+	if (k == NULL) {
+		fprintf(stderr, "bg_seed: %s", buf_cstr(&err));
+		return 1;
+	}
+	buf_free(&err);
+	rc = verp_encode(&c, addr, (time_t)atoll(when), out, sizeof(out));
+	verp_keys_free(k);
+	if (rc != VERP_OK) {
+		fprintf(stderr, "bg_seed: cannot encode %s\n", addr);
+		return 1;
+	}
+	printf("%s\n", out);
+	return 0;
+}
+
 /* seed_token - the recipients of a token */
 static int
 seed_token(struct store *st, const char *token)
@@ -187,7 +215,7 @@ main(int argc, char **argv)
 	int	 rc = 2;
 
 	if (argc < 5 || strcmp(argv[1], "-c") != 0) {
-		fprintf(stderr, "usage: bg_seed -c FILE suppress|seed|decode|"
+		fprintf(stderr, "usage: bg_seed -c FILE suppress|seed|decode|encode|"
 		    "token|sent ARGS...\n");
 		return 2;
 	}
@@ -196,8 +224,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	buf_free(&err);
-	if (strcmp(argv[3], "decode") == 0) {
-		rc = seed_decode(cfg, argv[4]);
+	if (strcmp(argv[3], "decode") == 0 || (strcmp(argv[3], "encode") == 0 &&
+	    argc == 6)) {
+		rc = argv[3][0] == 'd' ? seed_decode(cfg, argv[4]) :
+		    seed_encode(cfg, argv[4], argv[5]);
 		config_free(cfg);
 		return rc;
 	}

@@ -16,6 +16,10 @@
  *				store cannot be read and on_store_error is
  *				tempfail, "tempfail REASON"
  *	verp ADDRESS		the signed VERP return path for ADDRESS
+ *	verify ADDRESS		"ok", or "invalid WHY" for an address at
+ *				verp_domain that is not a return path we
+ *				signed (unsigned, badly signed, expired);
+ *				postmaster and abuse are always "ok"
  *	anything else		"error WHAT"
  *
  *	Socketmap ("LEN:NAME KEY,"; answers are netstrings too):
@@ -25,6 +29,10 @@
  *				"TEMP REASON" on a store error with
  *				on_store_error = tempfail
  *	verp ADDRESS		"OK VERP-ADDRESS"
+ *	verp_recipient ADDRESS	for check_recipient_access on the MX that
+ *				receives bounces: "OK 550 5.1.1 TEXT" for an
+ *				address at verp_domain that is not a valid
+ *				return path of ours, "NOTFOUND " otherwise
  *
  *	In monitor mode a suppressed address is logged and answered as not
  *	suppressed. Requests longer than LOOKUP_REQUEST_MAX and broken
@@ -43,7 +51,7 @@
 #include "libmail.h"
 #include "milter.h"
 
-enum lk_result { LK_OK, LK_SUPPRESSED, LK_TEMPFAIL, LK_ERROR };
+enum lk_result { LK_OK, LK_SUPPRESSED, LK_TEMPFAIL, LK_ERROR, LK_INVALID };
 
 struct lk_answer {
 	enum lk_result result;
@@ -130,6 +138,41 @@ lk_verp(const struct mrt *rt, const char *rcpt, struct lk_answer *a)
 		bg_strlcpy(a->text, "bad address", sizeof(a->text));
 }
 
+/* lk_verify - whether a recipient at verp_domain is a return path we
+   signed and that has not expired, so that the MX can refuse junk at
+   RCPT TO instead of the pipe keeping it in quarantine. Addresses of
+   other domains, and the role addresses every domain must accept
+   (RFC 5321 section 4.5.1, RFC 2142), are not its business. */
+static void
+lk_verify(const struct mrt *rt, const char *rcpt, struct lk_answer *a)
+{
+	char	 addr[ADDR_MAX], local[ADDR_MAX];
+	const char *why, *dom;
+	struct verp_decoded d;
+
+	if (addr_normalize(rcpt, addr, sizeof(addr), 0, &why) < 0) {
+		a->result = LK_ERROR;
+		snprintf(a->text, sizeof(a->text), "bad address: %s", why);
+		return;
+	}
+	a->result = LK_OK;
+	dom = addr_domain(addr);
+	if (rt->codec.domain == NULL || rt->codec.domain[0] == '\0' ||
+	    dom == NULL || strcasecmp(dom, rt->codec.domain) != 0)
+		return;
+	bg_strlcpy(local, addr, sizeof(local));
+	local[strcspn(local, "@")] = '\0';
+	if (strcmp(local, "postmaster") == 0 || strcmp(local, "abuse") == 0)
+		return;
+	verp_decode(&rt->codec, addr, time(NULL), &d);
+	if (d.status == VERP_VALID)
+		return;
+	a->result = LK_INVALID;
+	bg_strlcpy(a->text, d.status == VERP_NOT_OURS ? "unsigned" :
+	    verp_status_name(d.status), sizeof(a->text));
+	log_info("lookup: refuse recipient=<%s> verp=%s", addr, a->text);
+}
+
 /* lk_words - split a request into at most three words */
 static int
 lk_words(char *s, char **w)
@@ -163,10 +206,12 @@ lk_line(char *line, struct buf *out)
 		lk_check(rt, w[1], n == 3 ? w[2] : NULL, &a, NULL);
 	else if (strcasecmp(w[0], "verp") == 0 && n == 2)
 		lk_verp(rt, w[1], &a);
+	else if (strcasecmp(w[0], "verify") == 0 && n == 2)
+		lk_verify(rt, w[1], &a);
 	else if (strcasecmp(w[0], "check") == 0 || strcasecmp(w[0],
-	    "verp") == 0)
+	    "verp") == 0 || strcasecmp(w[0], "verify") == 0)
 		snprintf(a.text, sizeof(a.text), "usage: check ADDRESS "
-		    "[SENDER] | verp ADDRESS");
+		    "[SENDER] | verp ADDRESS | verify ADDRESS");
 	else
 		snprintf(a.text, sizeof(a.text), "unknown command");
 	rt_release(rt);
@@ -183,6 +228,9 @@ lk_line(char *line, struct buf *out)
 		break;
 	case LK_ERROR:
 		buf_printf(out, "error %s\n", a.text);
+		break;
+	case LK_INVALID:
+		buf_printf(out, "invalid %s\n", a.text);
 		break;
 	}
 }
@@ -226,6 +274,30 @@ lk_sockmap_suppressed(const struct mrt *rt, const char *key,
 	lk_netstring(out, reply);
 }
 
+/* lk_sockmap_verp_recipient - the "verp_recipient" table */
+static void
+lk_sockmap_verp_recipient(const struct mrt *rt, const char *key,
+    struct buf *out)
+{
+	struct lk_answer a = { LK_ERROR, "" };
+	char	 reply[ADDR_MAX + sizeof(((struct lk_answer *)0)->text) + 64];
+
+	/* Postfix also asks for "domain" and "user@": answer for addresses */
+	if (strchr(key, '@') == NULL || key[strlen(key) - 1] == '@') {
+		lk_netstring(out, "NOTFOUND ");
+		return;
+	}
+	lk_verify(rt, key, &a);
+	if (a.result != LK_INVALID) {
+		lk_netstring(out, "NOTFOUND ");
+		return;
+	}
+	snprintf(reply, sizeof(reply), "OK 550 5.1.1 <%s>: not a bounce "
+	    "address of ours (%s)", key, a.text);
+	reply_sanitize(reply, reply, sizeof(reply));
+	lk_netstring(out, reply);
+}
+
 /* lk_sockmap - answer one socketmap request "NAME KEY" */
 static void
 lk_sockmap(const char *req, size_t len, struct buf *out)
@@ -253,9 +325,11 @@ lk_sockmap(const char *req, size_t len, struct buf *out)
 		    a.result == LK_TEMPFAIL ? "TEMP" : "PERM", a.text);
 		lk_netstring(out, a.result == LK_ERROR &&
 		    strchr(key, '@') == NULL ? "NOTFOUND " : ans);
-	} else
-		lk_netstring(out, "PERM unknown table name (use suppressed "
-		    "or verp)");
+	} else if (strcmp(text, "verp_recipient") == 0)
+		lk_sockmap_verp_recipient(rt, key, out);
+	else
+		lk_netstring(out, "PERM unknown table name (use suppressed, "
+		    "verp or verp_recipient)");
 	rt_release(rt);
 }
 

@@ -15,6 +15,13 @@
  *	log line leads to it:
  *
  *		new/1795000000.4XyZ1_P812.mx1,bad-signature
+ *
+ *	Anyone can send mail to the VERP domain, so the quarantine has a
+ *	budget: at most quarantine_message_max bytes of a message are kept,
+ *	and no more than the max_message_size bytes read (after an
+ *	X-Bounceguard-Truncated: header giving its size), and when the directory's
+ *	total goes over quarantine_max_size its oldest files are removed
+ *	(libquarantine).
  * DIAGNOSTICS
  *	Returns -1 (and logs why) when the message could not be kept; the
  *	pipe then exits 75 and the MTA keeps the bounce.
@@ -27,6 +34,7 @@
 #include <unistd.h>
 
 #include "libbase.h"
+#include "libquarantine.h"
 #include "pipe.h"
 
 /* quarantine_mkdirs - the Maildir's directories */
@@ -63,25 +71,56 @@ quarantine_name(const struct pipe_run *run, const char *reason, char *out,
 			*p = '_';
 }
 
-/* quarantine_copy - the message, and the rest of stdin if oversize; the
-   bytes written are added to *size */
+/* quarantine_drain - read the rest of an oversize message from stdin,
+   adding its length to *whole */
 static int
-quarantine_copy(int fd, const struct pipe_run *run, long long *size)
+quarantine_drain(const struct pipe_run *run, long long *whole)
 {
 	char	 chunk[65536];
 	ssize_t	 n;
 
-	if (write(fd, run->msg.data, run->msg.len) != (ssize_t)run->msg.len)
-		return -1;
-	*size = (long long)run->msg.len;
 	while (run->oversize && (n = read(STDIN_FILENO, chunk,
 	    sizeof(chunk))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 || write(fd, chunk, (size_t)n) != n)
+		if (n < 0)
 			return -1;
-		*size += n;
+		*whole += n;
 	}
+	return 0;
+}
+
+/* quarantine_copy - the message, at most quarantine_message_max bytes
+   of it (and no more than the max_message_size bytes read), after a
+   header giving its whole size when it is larger; the bytes written go
+   to *size. The first bytes are the ones that matter: headers, then the
+   report, then the returned message. */
+static int
+quarantine_copy(int fd, const struct pipe_run *run, long long *size)
+{
+	long long max = run->cfg->quarantine_message_max;
+	long long whole = (long long)run->msg.len;
+	size_t	 keep = run->msg.len;
+	char	 head[128];
+	int	 n;
+
+	if (quarantine_drain(run, &whole) < 0)
+		return -1;
+	*size = 0;
+	if (run->oversize && (long long)keep > run->cfg->max_message_size)
+		keep = (size_t)run->cfg->max_message_size;
+	if (whole > (long long)keep || whole > max) {
+		if ((long long)keep > max)
+			keep = (size_t)max;
+		n = snprintf(head, sizeof(head), "X-Bounceguard-Truncated: "
+		    "kept %zu of %lld bytes\n", keep, whole);
+		if (write(fd, head, (size_t)n) != n)
+			return -1;
+		*size = n;
+	}
+	if (write(fd, run->msg.data, keep) != (ssize_t)keep)
+		return -1;
+	*size += (long long)keep;
 	return fsync(fd);
 }
 
@@ -97,6 +136,29 @@ quarantine_sync_dir(const char *dir)
 	rc = fsync(fd);
 	close(fd);
 	return rc;
+}
+
+/* quarantine_budget - count the new file; over quarantine_max_size the
+   oldest files go. The message is already safe: a failure here is only
+   logged. */
+static void
+quarantine_budget(const struct pipe_run *run, long long size)
+{
+	struct quarantine_limits lim = { run->cfg->quarantine_max_size,
+	    run->cfg->quarantine_max_age };
+	struct quarantine_pruned p;
+
+	if (quarantine_account(run->cfg->quarantine_dir, size, &lim,
+	    run->now, &p) < 0) {
+		log_warn("%s: quarantine_dir %s: cannot account for its size",
+		    run->queue_id, run->cfg->quarantine_dir);
+		return;
+	}
+	if (p.removed > 0)
+		log_info("%s: quarantine pruned=%zu bytes=%lld kept=%zu "
+		    "kept_bytes=%lld max_size=%lld", run->queue_id, p.removed,
+		    p.removed_bytes, p.kept, p.kept_bytes,
+		    run->cfg->quarantine_max_size);
 }
 
 /* pipe_quarantine - keep the message; 0 when it is safely on disk */
@@ -135,5 +197,6 @@ pipe_quarantine(struct pipe_run *run, const char *reason)
 	}
 	log_info("%s: quarantine reason=%s recipient=<%s> file=%s size=%lld",
 	    run->queue_id, reason, run->recipient, new, size);
+	quarantine_budget(run, size);
 	return 0;
 }

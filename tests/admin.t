@@ -33,6 +33,13 @@ like() {
 		printf '%s\n' "got:" "$2" "want match:" "$3" | sed 's/^/# /'
 	fi
 }
+# unlike DESCRIPTION TEXT EXTENDED_REGEX
+unlike() {
+	if ! printf '%s\n' "$2" | grep -Eq -- "$3"; then pass "$1"; else
+		fail "$1"
+		printf '%s\n' "got:" "$2" "want no match:" "$3" | sed 's/^/# /'
+	fi
+}
 skip() { n=$((n + 1)); echo "ok $n # skip $1"; }
 
 if [ "$(id -u)" = 0 ]; then
@@ -224,6 +231,16 @@ if command -v python3 >/dev/null 2>&1; then
 else
 	skip "python3 not installed"
 fi
+# A record without history (events pruned by expire, or written by a
+# tool that records none, as bg_seed does): "no events", not an empty
+# table under its header.
+mkstore quiet
+$AS_USER "$BG_BUILD/bench/bg_seed" -c "$T/quiet.conf" seed 1 quiet%u@example.net > /dev/null 2>&1
+"$BG" -c "$T/quiet.conf" show quiet0@example.net >"$T/out" 2>"$T/err"
+rc=$? out=$(cat "$T/out")
+is "show without history: exit 0" "$rc" 0
+like "show without history: says no events" "$out" "^no events\$"
+unlike "show without history: no table header" "$out" "^time"
 bg show nobody@example.net
 is "show unknown: exit 1" "$rc" 1
 is "show unknown: message" "$err" "bounceguard: show: nobody@example.net: not in the store"

@@ -76,6 +76,7 @@ pipe_subst() {
 	sed -e "s|/usr/local/libexec/bounceguard/bounceguard-pipe|$PIPE|" \
 	    -e "s|/etc/bounceguard/bounceguard.conf|$CONF|"
 }
+section pipe.conf acl > "$S/pipe-acl.conf"
 section pipe.conf routers | pipe_subst > "$S/pipe-routers.conf"
 section pipe.conf transports | pipe_subst > "$S/pipe-transports.conf"
 
@@ -98,11 +99,13 @@ queue_only = true
 
 begin acl
 acl_check_rcpt:
+  require acl = bounceguard_verp_rcpt
   require acl = bounceguard_rcpt
   accept  domains = +local_domains
   accept  hosts = 127.0.0.1
   deny    message = relay not permitted
 .include $S/acl.conf
+.include $S/pipe-acl.conf
 
 begin routers
 .include $S/pipe-routers.conf
@@ -379,6 +382,15 @@ check "d: logged as not checked" \
 start_milter
 smtp "$NEWS" bob@example.org
 check "d: milter back: bob refused again" refused bob@example.org userunknown
+
+# e. pipe.conf's ACL: junk to the VERP domain is refused at RCPT TO,
+# before the pipe; the valid return paths above were accepted by it.
+smtp "<>" junk42@bounces.example.com
+check "e: an unsigned VERP-domain recipient is refused with 550 5.1.1" \
+    grep -q "<\*\* *550 5.1.1 <junk42@bounces.example.com>: not a bounce address of ours" "$T/swaks.out"
+check "e: logged by Exim" waitlog "$SL" "junk42@bounces.example.com.*bounceguard: refused unsigned or expired VERP recipient"
+smtp "<>" postmaster@bounces.example.com
+check "e: postmaster of the VERP domain is accepted" grep -q "250 OK id=" "$T/swaks.out"
 
 # Exim's own bounce is written by a child process running as Debian-exim
 # with -C, which notes in the paniclog that it lost root for it; nothing

@@ -29,9 +29,9 @@ check sue@example.org news@example.com|suppressed complaint
 check sue@example.org news@other.example|ok
 check sue@example.org|ok
 check not-an-address|error bad address: no @domain
-check|error usage: check ADDRESS [SENDER] | verp ADDRESS
-check a@b.example c@d.example extra|error usage: check ADDRESS [SENDER] | verp ADDRESS
-verp|error usage: check ADDRESS [SENDER] | verp ADDRESS
+check|error usage: check ADDRESS [SENDER] | verp ADDRESS | verify ADDRESS
+check a@b.example c@d.example extra|error usage: check ADDRESS [SENDER] | verp ADDRESS | verify ADDRESS
+verp|error usage: check ADDRESS [SENDER] | verp ADDRESS | verify ADDRESS
 frobnicate x|error unknown command
 |error empty request
 TABLE
@@ -53,7 +53,7 @@ suppressed bob@example.org|9:NOTFOUND ,
 suppressed example.org|9:NOTFOUND ,
 suppressed jane@|9:NOTFOUND ,
 suppressed sue@example.org|9:NOTFOUND ,
-nosuchmap jane@example.org|48:PERM unknown table name (use suppressed or verp),
+nosuchmap jane@example.org|64:PERM unknown table name (use suppressed, verp or verp_recipient),
 nospace|43:PERM malformed request: expected "NAME KEY",
 TABLE
 got=$(ask "$(ns 'verp bob@example.org')")

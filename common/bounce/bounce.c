@@ -18,7 +18,10 @@
  *	the MIME tree with GMime, collects the decoded texts
  *	(bounce_mime.c), and hands them to the format modules in order:
  *	ARF complaint reports, RFC 3464 DSNs (also without the multipart
- *	wrapper), free-text NDRs, RFC 3834 auto-replies. It then completes
+ *	wrapper), the free-text NDRs of a fixed template (bounce_layout.c,
+ *	recognised by their own words whatever the headers), other
+ *	free-text NDRs, RFC 3834 auto-replies. A recipient that failed or
+ *	is delayed takes only failure codes from its diagnostic. It then completes
  *	and classifies each recipient found.
  *
  *	A DSN is "sync" when its Reporting-MTA is one of ours (the local
@@ -287,6 +290,8 @@ bounce_msg_free(struct bounce_msg *m)
 static void
 bounce_dispatch(struct bounce_msg *m)
 {
+	bool	 layout;
+
 	m->cut = m->body.len > 0 ?
 	    (size_t)(bounce_text_cut(m->body.data) - m->body.data) : 0;
 	if (m->has_arf || bounce_arf_is_jmrp(m)) {
@@ -302,27 +307,52 @@ bounce_dispatch(struct bounce_msg *m)
 	if (m->res->nrcpt == 0 && m->body.len > 0 &&
 	    bounce_dsn_looks_like(m->body.data))
 		bounce_dsn_parse(m, m->body.data);
-	if (m->res->nrcpt == 0 && bounce_text_is_ndr(m))
+	layout = m->res->nrcpt == 0 && bounce_layout_looks_like(m);
+	if (layout)
+		bounce_layout_parse(m);
+	if (m->res->nrcpt == 0 && (layout || bounce_text_is_ndr(m)))
 		bounce_text_parse(m);
 	if (m->res->nrcpt == 0 && bounce_auto_is_autoreply(m))
 		bounce_auto_parse(m);
 }
 
-/* bounce_codes - status and reply code from the diagnostic if missing */
-static void
-bounce_codes(struct bounce_rcpt *r)
+/* bounce_is_failing - the recipient failed or is delayed: its action
+   says so, or its diagnostic carries a 4xx or 5xx reply */
+static bool
+bounce_is_failing(const struct bounce_rcpt *r)
 {
 	char	 code[16];
 
+	if (r->action != NULL)
+		return strcmp(r->action, "failed") == 0 ||
+		    strcmp(r->action, "delayed") == 0;
+	return r->diagnostic != NULL &&
+	    bounce_scan_fail_reply(r->diagnostic, code, sizeof(code));
+}
+
+/* bounce_codes - status and reply code from the diagnostic if missing;
+   a failure takes only failure codes, so that a success reply earlier
+   in a transcript never makes it "delivered" */
+static void
+bounce_codes(struct bounce_rcpt *r)
+{
+	bool	 failing = bounce_is_failing(r);
+	char	 code[16];
+
+	if (failing && r->status != NULL && r->status[0] == '2') {
+		free(r->status);
+		r->status = NULL;
+	}
 	if (r->diagnostic == NULL)
 		return;
-	if (bounce_scan_status(r->diagnostic, code, sizeof(code)) &&
+	if ((failing ? bounce_scan_fail_status : bounce_scan_status)(
+	    r->diagnostic, code, sizeof(code)) &&
 	    (r->status == NULL || strcmp(code + 1, ".0.0") != 0)) {
 		free(r->status);
 		r->status = xstrdup(code);
 	}
-	if (r->reply_code == NULL &&
-	    bounce_scan_reply(r->diagnostic, code, sizeof(code)))
+	if (r->reply_code == NULL && (failing ? bounce_scan_fail_reply :
+	    bounce_scan_reply)(r->diagnostic, code, sizeof(code)))
 		r->reply_code = xstrdup(code);
 	if (r->command == NULL && bounce_scan_command(r->diagnostic) != NULL)
 		r->command = xstrdup(bounce_scan_command(r->diagnostic));

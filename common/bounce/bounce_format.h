@@ -32,6 +32,10 @@ char   *bounce_text_block(struct bounce_msg *, const char *addr);
 void	bounce_text_mtas(const struct bounce_msg *, struct bounce_rcpt *);
 void	bounce_text_action(struct bounce_msg *, struct bounce_rcpt *);
 
+/* bounce_layout.c */
+bool	bounce_layout_looks_like(const struct bounce_msg *);
+void	bounce_layout_parse(struct bounce_msg *);
+
 /* bounce_arf.c */
 bool	bounce_arf_is_jmrp(const struct bounce_msg *);
 void	bounce_arf_parse(struct bounce_msg *);

@@ -64,7 +64,9 @@ struct bounce_msg {
 char   *bounce_scan_addr(const char *, size_t);
 const char *bounce_scan_next_addr(const char *, const char *, size_t *);
 bool	bounce_scan_status(const char *, char *, size_t);
+bool	bounce_scan_fail_status(const char *, char *, size_t);
 bool	bounce_scan_reply(const char *, char *, size_t);
+bool	bounce_scan_fail_reply(const char *, char *, size_t);
 const char *bounce_scan_command(const char *);
 char   *bounce_scan_collapse(const char *, size_t, size_t);
 void	bounce_scan_unfold_reply(char *);
@@ -79,6 +81,7 @@ size_t	bounce_mime_limit(struct bounce_msg *, const char *, size_t);
 /* bounce_rcpt.c: the recipient list being built */
 struct bounce_rcpt *bounce_rcpt_add(struct bounce_msg *, const char *addr);
 struct bounce_rcpt *bounce_rcpt_find(struct bounce_msg *, const char *addr);
+bool	bounce_rcpt_is_reporter(const struct bounce_msg *, const char *addr);
 bool	bounce_is_local_host(const struct bounce_parser *, const char *);
 
 #endif

@@ -7,8 +7,11 @@
  *	The format modules report what they find with bounce_rcpt_add()
  *	and look a recipient up again with bounce_rcpt_find();
  *	bounce_is_local_host() tells whether a reporting MTA is one of
- *	ours, which makes a DSN synchronous. bounce_result_free() releases
- *	what a result owns.
+ *	ours, which makes a DSN synchronous; bounce_rcpt_is_reporter()
+ *	tells the reporting system's own addresses (a MAILER-DAEMON, the
+ *	postmaster of the site that sent the report) from failed
+ *	recipients, for the free-text formats. bounce_result_free()
+ *	releases what a result owns.
  *
  *	These helpers sit below the format modules and the dispatcher
  *	(bounce.c), which both use them; they call neither.
@@ -41,6 +44,73 @@ bounce_is_local_host(const struct bounce_parser *p, const char *host)
 	    bg_strlcpy(self, "localhost", sizeof(self)) >= sizeof(self))
 		self[0] = '\0';
 	return strcasecmp(self, host) == 0;
+}
+
+/* Local parts of a mail system's own addresses. */
+static const char *const rcpt_system_locals[] = {
+	"mailer-daemon", "mailerdaemon", "mail-daemon", "mdaemon", NULL
+};
+
+/* Local parts that are a site's role addresses (RFC 2142): a report
+   names its own to write to, never as a failed recipient. */
+static const char *const rcpt_role_locals[] = { "postmaster", "root",
+	"hostmaster", NULL };
+
+/* bounce_rcpt_local_in - the address's local part is one of the list */
+static bool
+bounce_rcpt_local_in(const char *addr, const char *const *list)
+{
+	for (int i = 0; list[i] != NULL; i++) {
+		size_t	 n = strlen(list[i]);
+
+		if (strncasecmp(addr, list[i], n) == 0 && addr[n] == '@')
+			return true;
+	}
+	return false;
+}
+
+/* bounce_rcpt_base - the registered part of a domain, roughly: its
+   last two labels, three under a short second-level label of a
+   country ("example.co.uk") */
+static const char *
+bounce_rcpt_base(const char *d)
+{
+	const char *last = strrchr(d, '.'), *p;
+	int	 labels = 2;
+
+	if (last == NULL)
+		return d;
+	for (p = last - 1; p > d && p[-1] != '.'; p--)
+		;
+	if (strlen(last + 1) == 2 && last - p <= 3)
+		labels = 3;
+	for (p = d + strlen(d); p > d; p--)
+		if (p[-1] == '.' && --labels == 0)
+			return p;
+	return d;
+}
+
+/* bounce_rcpt_same_site - two domains of one organisation */
+static bool
+bounce_rcpt_same_site(const char *a, const char *b)
+{
+	return strcasecmp(bounce_rcpt_base(a), bounce_rcpt_base(b)) == 0;
+}
+
+/* bounce_rcpt_is_reporter - an address of the reporting mail system:
+   a MAILER-DAEMON anywhere, or a role address (postmaster) of the
+   site whose address sent the report */
+bool
+bounce_rcpt_is_reporter(const struct bounce_msg *m, const char *addr)
+{
+	const char *from = m->from != NULL ? strrchr(m->from, '@') : NULL;
+	const char *at = strrchr(addr, '@');
+
+	if (bounce_rcpt_local_in(addr, rcpt_system_locals))
+		return true;
+	return from != NULL && at != NULL &&
+	    bounce_rcpt_local_in(addr, rcpt_role_locals) &&
+	    bounce_rcpt_same_site(from + 1, at + 1);
 }
 
 /* bounce_rcpt_find - the recipient with this address, or NULL */

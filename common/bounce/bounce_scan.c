@@ -75,6 +75,29 @@ bounce_scan_quoted(const char *start, const char *at)
 	return q > start && q[-1] == '"' && q - 1 < at - 2 ? q - 1 : at;
 }
 
+/* Address types that some reports write before an address
+   ("SMTP=jane@example.org" in Exchange's X.400-style notices, the
+   "type;" of RFC 3464 written with "="): never part of the mailbox. */
+static const char *const scan_addr_types[] = { "smtp=", "rfc822=", NULL };
+
+/* bounce_scan_trim_local - the local part without an opening quote
+   (reports quote addresses as 'jane@example.org'; no mailbox starts
+   with one) or an address type prefix */
+static const char *
+bounce_scan_trim_local(const char *l, const char *at)
+{
+	while (l < at && (*l == '\'' || *l == '`'))
+		l++;
+	for (int i = 0; scan_addr_types[i] != NULL; i++) {
+		size_t	 n = strlen(scan_addr_types[i]);
+
+		if ((size_t)(at - l) > n && strncasecmp(l, scan_addr_types[i],
+		    n) == 0)
+			return l + n;
+	}
+	return l;
+}
+
 /* bounce_scan_addr_at - the address around the '@' at "at", if any */
 static const char *
 bounce_scan_addr_at(const char *start, const char *at, size_t *len,
@@ -87,6 +110,8 @@ bounce_scan_addr_at(const char *start, const char *at, size_t *len,
 		l = bounce_scan_quoted(start, at);
 	while (l > start && bounce_scan_is_local((unsigned char)l[-1]))
 		l--;
+	if (l < at && *l != '"')
+		l = bounce_scan_trim_local(l, at);
 	while (l < at && *l == '.')
 		l++;
 	while (bounce_scan_is_domain((unsigned char)*r))
@@ -184,17 +209,18 @@ bounce_scan_status_rank(const char *code)
 	return strcmp(code + 1, ".0.0") == 0 ? 0 : 2;
 }
 
-/* bounce_scan_status - the most telling status code of a text: the last
-   specific failure code, else the first code found */
-bool
-bounce_scan_status(const char *s, char *out, size_t size)
+/* bounce_scan_status_of - the most telling status code of the given
+   classes: the last specific failure code, else the first code found */
+static bool
+bounce_scan_status_of(const char *s, const char *classes, char *out,
+    size_t size)
 {
 	int	 best = -1;
 
 	for (const char *p = s; *p != '\0'; p++) {
 		size_t	 n;
 
-		p += strcspn(p, "245");
+		p += strcspn(p, classes);
 		if (*p == '\0')
 			break;
 		if ((n = bounce_scan_status_at(s, p)) > 0 && n < size) {
@@ -212,6 +238,23 @@ bounce_scan_status(const char *s, char *out, size_t size)
 		}
 	}
 	return best >= 0;
+}
+
+/* bounce_scan_status - the most telling status code of a text: the last
+   specific failure code, else the first code found */
+bool
+bounce_scan_status(const char *s, char *out, size_t size)
+{
+	return bounce_scan_status_of(s, "245", out, size);
+}
+
+/* bounce_scan_fail_status - the most telling failure (4.x.x or 5.x.x)
+   code of a text: in a report of a failure, a success code belongs to
+   an earlier step of the transcript ("250 2.1.0 Sender ok") */
+bool
+bounce_scan_fail_status(const char *s, char *out, size_t size)
+{
+	return bounce_scan_status_of(s, "45", out, size);
 }
 
 /* bounce_scan_reply_at - a reply code token at p */
@@ -252,6 +295,13 @@ bounce_scan_reply(const char *s, char *out, size_t size)
 		return false;
 	return bounce_scan_reply_in(s, "45", out) ||
 	    bounce_scan_reply_in(s, "2", out);
+}
+
+/* bounce_scan_fail_reply - the first 4xx or 5xx reply code of a text */
+bool
+bounce_scan_fail_reply(const char *s, char *out, size_t size)
+{
+	return size >= 4 && bounce_scan_reply_in(s, "45", out);
 }
 
 /* Phrases naming the SMTP command a reply answered. */

@@ -90,6 +90,11 @@ static const char *const text_report_phrases[] = {
 	"\xe9\x85\x8d\xe9\x81\x94\xe3\x81\xa7\xe3\x81\x8d\xe3\x81\xbe"
 	"\xe3\x81\x9b\xe3\x82\x93\xe3\x81\xa7\xe3\x81\x97\xe3\x81\x9f",
 	    /* haitatsu dekimasen deshita: could not be delivered */
+	"\xe6\x9c\xaa\xe8\x83\xbd\xe6\x8a\x95\xe9\x80\x92",
+	    /* weineng toudi: could not be delivered (Chinese webmail) */
+	"\xe6\x97\xa0\xe6\xb3\x95\xe6\x8a\x95\xe9\x80\x92",
+	    /* wufa toudi: cannot be delivered */
+	"\xe9\x80\x80\xe4\xbf\xa1",	/* tuixin: returned mail */
 	NULL
 };
 
@@ -109,6 +114,10 @@ static const char *const text_failure_words[] = {
 	"\xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc",		/* eraa: error */
 	"\xe5\xa4\xb1\xe6\x95\x97",				/* shippai */
 	"\xe3\x81\xa7\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x9b\xe3\x82\x93",	/* dekimasen */
+	"\xe9\x80\x80\xe4\xbf\xa1",				/* tuixin: returned mail */
+	"\xe5\xa4\xb1\xe8\xb4\xa5",				/* shibai: failed */
+	"\xe6\x97\xa0\xe6\xb3\x95\xe6\x8a\x95\xe9\x80\x92",	/* wufa toudi: cannot deliver */
+	"\xe6\x9c\xaa\xe8\x83\xbd",				/* weineng: could not */
 	NULL
 };
 
@@ -353,7 +362,8 @@ bounce_text_scan_pass(struct bounce_msg *m, const char *text,
 		addr = xstrndup(a, len);
 
 		bg_lowercase(addr);
-		if (bounce_text_is_system(addr) || is_strong != strong)
+		if (bounce_text_is_system(addr) || is_strong != strong ||
+		    bounce_rcpt_is_reporter(m, addr))
 			;
 		else if (strong || (!bounce_text_excluded(m, addr, orig_from) &&
 		    !bounce_text_header_line(line) &&
@@ -595,7 +605,11 @@ static const char *const text_warning_words[] = {
 	"will keep trying", "still trying", "this is a warning",
 	"not yet been delivered", "do not need to resend", "delivery delayed",
 	"delayed mail", "warning: could not send", "warning--could not send",
-	"delivery status notification (delay)", NULL
+	"delivery status notification (delay)",
+	"has been delayed", "is delayed to", "still awaiting delivery",
+	"hasn't been delivered yet", "has not been delivered yet",
+	"transient non-fatal", "will continue to be attempted",
+	NULL
 };
 
 /* bounce_text_is_warning - the subject or report says it is a warning */

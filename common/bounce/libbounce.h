@@ -10,9 +10,11 @@
  *
  *	bounce.c	the dispatcher: normalises the message, asks each
  *			format module in turn, completes and classifies
- *	bounce_dsn.c, bounce_text.c, bounce_arf.c, bounce_ses.c,
- *	bounce_auto.c	the format modules (RFC 3464 DSNs, free-text NDRs,
- *			RFC 5965 complaints, Amazon SES, RFC 3834 replies)
+ *	bounce_dsn.c, bounce_layout.c, bounce_text.c, bounce_arf.c,
+ *	bounce_ses.c, bounce_auto.c
+ *			the format modules (RFC 3464 DSNs, the NDRs of a
+ *			fixed template, other free-text NDRs, RFC 5965
+ *			complaints, Amazon SES, RFC 3834 replies)
  *	bounce_mime.c	collects the texts of the parts that matter
  *	bounce_rcpt.c	the recipient list being built
  *	bounce_scan.c	small text scanners

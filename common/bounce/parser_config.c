@@ -9,14 +9,43 @@
  *	See parser_config.h.
  *--*/
 #include <stdint.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "parser_config.h"
+
+/* parser_config_in_build_tree - this program runs from the build tree */
+static bool
+parser_config_in_build_tree(void)
+{
+	char	 exe[4096];
+	ssize_t	 n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	size_t	 b = strlen(BG_BUILDDIR);
+
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	return strncmp(exe, BG_BUILDDIR, b) == 0 && exe[b] == '/';
+}
+
+/* parser_config_shipped_dir - shipped_rules_dir; but a program run from
+   its build tree before "make install", with the default directory
+   absent, uses the source tree's rules/, so that a new user's first
+   "./build/bounceguard parse" classifies as the product does */
+const char *
+parser_config_shipped_dir(const struct config *cfg)
+{
+	if (strcmp(cfg->shipped_rules_dir, BG_RULESDIR) != 0 ||
+	    access(BG_RULESDIR, F_OK) == 0 || !parser_config_in_build_tree())
+		return cfg->shipped_rules_dir;
+	return BG_SRCDIR "/rules";
+}
 
 /* parser_config_rules - shipped rules, then the site's, with limits */
 struct ruleset *
 parser_config_rules(const struct config *cfg, unsigned flags, struct buf *err)
 {
-	const char *dirs[2] = { cfg->shipped_rules_dir, cfg->rules_dir };
+	const char *dirs[2] = { parser_config_shipped_dir(cfg), cfg->rules_dir };
 	struct ruleset *rs = rules_load(dirs, 2, flags, err);
 
 	if (rs != NULL)

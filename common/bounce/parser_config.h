@@ -11,6 +11,10 @@
  *	limits). The pipe, the admin tool and the milter all use these, so
  *	that "bounceguard parse" classifies exactly as the pipe does.
  *
+ *	parser_config_shipped_dir() is shipped_rules_dir, except for a program
+ *	run from its build tree before "make install" while the default
+ *	directory does not exist: then the source tree's rules/.
+ *
  *	parser_config_limits() says which limits a parse reached, by the
  *	names of their configuration keys ("parse_max_parts=500 reached;
  *	parse_max_recipients=1000 reached, 99000 recipients dropped"), for
@@ -34,6 +38,7 @@
 
 struct ruleset *parser_config_rules(const struct config *, unsigned,
 	    struct buf *);
+const char *parser_config_shipped_dir(const struct config *);
 void	parser_config_apply(struct bounce_parser *, const struct config *,
 	    struct ruleset *);
 bool	parser_config_limits(const struct bounce_parser *,

@@ -265,6 +265,67 @@ static const struct parse_case parse_cases[] = {
 	    BOUNCE_MODE_ASYNC, "userunknown", NULL },
 	{ "empty input", "", BOUNCE_NONE, 0, NULL, NULL, NULL, NULL,
 	    BOUNCE_MODE_NONE, NULL, NULL },
+	{ "layout: qmail from an ordinary sender",
+	    "From: Mail Service <service@example.net>\n"
+	    "To: bounces@example.com\nSubject: your mail\n\n"
+	    "Hi. This is the qmail-send program at mail.example.net.\n"
+	    "I'm afraid I wasn't able to deliver your message to the "
+	    "following addresses.\n\n<'Rex@Example.net'>:\n"
+	    "Remote host said: 250 2.1.0 ok\n"
+	    "Remote host said: 552 mailbox full\n\n"
+	    "--- Below this line is a copy of the message.\n\n"
+	    "From: bounces@example.com\nTo: rex@example.net\n",
+	    BOUNCE_NDR, 1, "rex@example.net", NULL, "552", NULL,
+	    BOUNCE_MODE_ASYNC, "mailboxfull", "qmail-send" },
+	{ "layout: field labels after an echo of the header fields",
+	    "From: postmaster@ms.example.org\nTo: bounces@example.com\n"
+	    "Subject: Delivery Notification: Delivery has failed\n\n"
+	    "This report relates to a message you sent with the following "
+	    "header fields:\n\n  To: sam@example.org, uma@example.org\n\n"
+	    "Your message cannot be delivered to the following recipients:"
+	    "\n\n  Recipient address: uma@example.org\n"
+	    "  Reason: Remote SMTP server has rejected address\n"
+	    "  Diagnostic code: smtp; 550 5.1.1 unknown\n",
+	    BOUNCE_NDR, 1, "uma@example.org", "5.1.1", "550", NULL,
+	    BOUNCE_MODE_ASYNC, "userunknown", "sam@" },
+	{ "layout: bare names take the reporting domain",
+	    "From: MAILER-DAEMON@aol.example\nTo: bounces@example.com\n"
+	    "Subject: Returned mail\n\n"
+	    "Your mail to the following recipients could not be delivered "
+	    "because they are not accepting mail from bounces@example.com:\n"
+	    "\tScreenName\n\nThe end.\n",
+	    BOUNCE_NDR, 1, "screenname@aol.example", NULL, NULL, NULL,
+	    BOUNCE_MODE_ASYNC, "undefined", NULL },
+	{ "layout: a warning is delayed",
+	    "From: postmaster@ex.example.org\nTo: bounces@example.com\n"
+	    "Subject: Delivery delayed\n\n"
+	    "Delivery is delayed to these recipients or groups:\n\n"
+	    "kim@example.org\n\nThis message hasn't been delivered yet.\n",
+	    BOUNCE_NDR, 1, "kim@example.org", NULL, NULL, "delayed",
+	    BOUNCE_MODE_ASYNC, "undefined", NULL },
+	{ "transcript: a success code is not the failure's",
+	    "From: MAILER-DAEMON@mail.example.com\nTo: bounces@example.com\n"
+	    "Subject: Returned mail: User unknown\n\n"
+	    "   ----- The following addresses had permanent fatal errors "
+	    "-----\n<lee@example.org>\n\n"
+	    "   ----- Transcript of session follows -----\n"
+	    "<<< 250 2.1.0 Sender ok\n<<< 550 User unknown\n",
+	    BOUNCE_NDR, 1, "lee@example.org", NULL, "550", NULL,
+	    BOUNCE_MODE_ASYNC, "onhold", NULL },
+	{ "dsn: a success status under a failed action is dropped",
+	    DSN_HEAD "Reporting-MTA: dns; far.example.net\n\n"
+	    "Final-Recipient: rfc822; 'wes@example.org'\n"
+	    "Action: failed\nStatus: 2.0.0\n"
+	    "Diagnostic-Code: smtp; 250 2.1.5 Ok; then 554 refused\n\n--B--\n",
+	    BOUNCE_DSN, 1, "wes@example.org", NULL, "554", "failed",
+	    BOUNCE_MODE_ASYNC, "onhold", NULL },
+	{ "postmaster of the reporting site is not a recipient",
+	    "Return-Path: <>\nFrom: MAILER-DAEMON@mx1.example.net\n"
+	    "To: bounces@example.com\nSubject: Undeliverable\n\n"
+	    "We could not deliver your message to vera@example.org (550).\n"
+	    "Write to postmaster@example.net for help.\n",
+	    BOUNCE_NDR, 1, "vera@example.org", NULL, "550", NULL,
+	    BOUNCE_MODE_ASYNC, "onhold", NULL },
 };
 
 /* to_endings - the message with its LFs made CRLF or CR */
@@ -550,6 +611,61 @@ static const struct scan_case scan_cases[] = {
 	    "RCPT TO: r@y.example", "s@x.example", NULL, "550", NULL },
 };
 
+/* Texts of failures: the failure codes, never a success code. */
+static const struct {
+	const char *text;
+	const char *status, *reply;
+} fail_cases[] = {
+	{ "<<< 250 2.1.0 Sender ok <<< 550 User unknown", NULL, "550" },
+	{ "250 2.1.5 Ok; then 554 5.7.1 refused", "5.7.1", "554" },
+	{ "421 4.4.2 timeout after 250 2.0.0", "4.4.2", "421" },
+	{ "250 2.0.0 Ok: queued", NULL, NULL },
+};
+
+/* Addresses as reports write them, and the mailbox in them. */
+static const struct {
+	const char *text, *addr;
+} trim_cases[] = {
+	{ "'eve@example.org' on 4/29/2004", "eve@example.org" },
+	{ "SMTP=fay@example.org; on Thu", "fay@example.org" },
+	{ "smtp=Fay@Example.org", "Fay@Example.org" },
+	{ "rfc822;ruth@example.org", "ruth@example.org" },
+	{ "<mailto:sara@example.org>", "sara@example.org" },
+	{ "\"pat@example.org\" on", "pat@example.org" },
+	{ "o'brien@example.org", "o'brien@example.org" },
+	{ "\"john smith\"@example.org", "\"john smith\"@example.org" },
+};
+
+/* test_scan_failure - failure codes only, and addresses trimmed */
+static void
+test_scan_failure(void)
+{
+	for (size_t i = 0; i < BG_ARRAY_SIZE(fail_cases); i++) {
+		char	 code[16];
+		bool	 st;
+
+		st = bounce_scan_fail_status(fail_cases[i].text, code,
+		    sizeof(code));
+		is_str(st ? code : NULL, fail_cases[i].status,
+		    "failure %zu: status", i);
+		st = bounce_scan_fail_reply(fail_cases[i].text, code,
+		    sizeof(code));
+		is_str(st ? code : NULL, fail_cases[i].reply,
+		    "failure %zu: reply", i);
+	}
+	for (size_t i = 0; i < BG_ARRAY_SIZE(trim_cases); i++) {
+		const char *t = trim_cases[i].text, *a;
+		size_t	 len = 0;
+		char	 addr[64] = "";
+
+		a = bounce_scan_next_addr(t, t + strlen(t), &len);
+		if (a != NULL && len < sizeof(addr))
+			memcpy(addr, a, len), addr[len] = '\0';
+		is_str(a != NULL ? addr : NULL, trim_cases[i].addr,
+		    "address %zu: the mailbox alone", i);
+	}
+}
+
 /* test_scan - the address, code and command scanners */
 static void
 test_scan(void)
@@ -587,5 +703,6 @@ main(void)
 	test_charsets();
 	test_own_hostname();
 	test_scan();
+	test_scan_failure();
 	return done_testing();
 }

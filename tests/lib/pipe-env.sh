@@ -47,6 +47,8 @@ local_hostnames = mx.example.com
 event_log = $T/events.jsonl
 store_lock_timeout = 1s
 CONF
+	# The pipe runs as nobody (AS_USER); so does the admin tool's work.
+	[ -n "$AS_USER" ] && echo "user = nobody" >> "$T/bounceguard.conf"
 	# Each argument line "key = value" replaces the key's line.
 	printf '%s\n' "$*" | while IFS= read -r line; do
 		[ -n "$line" ] || continue
