@@ -37,25 +37,6 @@
 
 #define PARSE_FEED_PATH_MAX	4096
 
-/* feed_write - all of a buffer, or -1 */
-static int
-feed_write(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n > 0) {
-		ssize_t	 w = write(fd, c, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* feed_read - exactly n bytes; 1 read, 0 end of file at the start, -1 */
 static int
 feed_read(int fd, void *p, size_t n)
@@ -128,10 +109,10 @@ parse_feed_send(struct parse_feed *f, const char *path, const char *data,
 
 	if (plen >= PARSE_FEED_PATH_MAX)
 		plen = PARSE_FEED_PATH_MAX - 1;
-	if (feed_write(f->fd, &plen, sizeof(plen)) < 0 ||
-	    feed_write(f->fd, &dlen, sizeof(dlen)) < 0 ||
-	    feed_write(f->fd, path, plen) < 0 ||
-	    feed_write(f->fd, data, len) < 0)
+	if (bg_write_all(f->fd, &plen, sizeof(plen)) < 0 ||
+	    bg_write_all(f->fd, &dlen, sizeof(dlen)) < 0 ||
+	    bg_write_all(f->fd, path, plen) < 0 ||
+	    bg_write_all(f->fd, data, len) < 0)
 		return -1;
 	return 0;
 }

@@ -72,6 +72,8 @@
 
 #include <libmilter/mfdef.h>
 
+#include "libbase.h"
+
 #define MC_MAX_PACKET	(1 << 20)
 #define MC_MAX_RCPT	64
 
@@ -167,18 +169,8 @@ mc_dial(const char *spec)
 static void
 mc_write_all(int fd, const void *p, size_t n)
 {
-	const char *c = p;
-
-	while (n > 0) {
-		ssize_t	 w = write(fd, c, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			mc_die("write to milter: %s", strerror(errno));
-		c += w;
-		n -= (size_t)w;
-	}
+	if (bg_write_all(fd, p, n) < 0)
+		mc_die("write to milter: %s", strerror(errno));
 }
 
 /* mc_send - one packet: length, command, data */

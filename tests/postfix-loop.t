@@ -110,7 +110,8 @@ rules_dir =
 local_hostnames = $(postconf -c "$A/etc" -h myhostname)
 milter_socket = unix:$T/run/milter.sock
 milter_socket_group = postfix
-lookup_socket =
+lookup_socket = unix:$T/run/lookup.sock
+lookup_socket_group = postfix
 pid_file = $T/run/milter.pid
 CONF
 

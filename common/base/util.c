@@ -10,11 +10,13 @@
  *	few bytes cannot do anything useful either.
  *--*/
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "util.h"
@@ -194,5 +196,24 @@ bg_parse_time(const char *s, time_t *out)
 	if (*s == '\0' || *ep != '\0' || v < 0)
 		return -1;
 	*out = (time_t)v;
+	return 0;
+}
+
+/* bg_write_all - write every byte, after short writes and EINTR */
+int
+bg_write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n > 0) {
+		ssize_t	 w = write(fd, c, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
+	}
 	return 0;
 }

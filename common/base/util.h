@@ -6,7 +6,8 @@
  * DESCRIPTION
  *	Allocation wrappers that never return NULL (they call fatal()),
  *	bounded string copies whose callers must check for truncation,
- *	and small parsing helpers shared by every program.
+ *	small parsing helpers, and a write that finishes, shared by every
+ *	program.
  *--*/
 #ifndef BG_UTIL_H
 #define BG_UTIL_H
@@ -41,5 +42,8 @@ time_t	bg_day_start(uint32_t);
 #define BG_TIMESTR_SIZE	24
 const char *bg_timestr(time_t, char *, size_t);
 int	bg_parse_time(const char *, time_t *);
+
+/* Every byte, retrying after EINTR and short writes; 0, or -1 with errno. */
+int	bg_write_all(int, const void *, size_t);
 
 #endif

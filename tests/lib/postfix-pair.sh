@@ -30,7 +30,8 @@
 #                     configure our site, HOSTNAME, on PORT, with
 #                     contrib/postfix/main.cf.milter, main.cf.pipe,
 #                     transport and master.cf.pipe (paths replaced by
-#                     the test's) and remote.example routed to REMOTEPORT
+#                     the test's; the lookup socket is lookup.sock beside
+#                     MILTER-SOCKET) and remote.example routed to REMOTEPORT
 # (then start both with pf_start DIR PORT DIR PORT)
 PP_DEVLOG=${PP_DEVLOG:-}
 
@@ -112,7 +113,8 @@ pp_ours() {
 	{ pp_contrib "$c/main.cf.milter" |
 	    sed "s|unix:/bounceguard/milter.sock|$4|"
 	  pp_contrib "$c/main.cf.pipe" |
-	    sed "s|hash:/etc/postfix/transport|hash:$d/etc/transport|"
+	    sed -e "s|hash:/etc/postfix/transport|hash:$d/etc/transport|" \
+		-e "s|unix:/bounceguard/lookup.sock|${4%milter.sock}lookup.sock|"
 	} >> "$d/etc/main.cf"
 	{ pp_contrib "$c/transport"
 	  echo "remote.example smtp:[127.0.0.1]:$3"
