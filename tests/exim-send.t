@@ -383,6 +383,27 @@ start_milter
 smtp "$NEWS" bob@example.org
 check "d: milter back: bob refused again" refused bob@example.org userunknown
 
+# The lookup socket busy (every connection taken, issue 18 item 5): the
+# daemon answers "tempfail busy", and Exim defers the recipient rather
+# than pass it unchecked.
+echo "lookup_max_clients = 16" >> "$CONF"
+reload_milter
+mkfifo "$T/hold"
+perl "$BG_SRC/tests/lib/lookup-load.pl" hold "$SOCK" unix 16 < "$T/hold" > "$T/held" &
+hpid=$!
+exec 7> "$T/hold"
+for _ in $(seq 1 50); do grep -q held "$T/held" && break; sleep 0.1; done
+smtp "$NEWS" carol@example.org
+check "d: lookup socket busy: RCPT TO deferred with 451" \
+    grep -q "<\*\* *451-4.3.0 <carol@example.org>: bounceguard cannot check this recipient now" "$T/swaks.out"
+check "d: logged by Exim as deferred" \
+    waitlog "$SL" "bounceguard: recipient not checked \(tempfail busy\), deferred"
+check "d: and by bounceguard-milter" grep -q "lookup: refused client=local reason=lookup_max_clients" "$T/log"
+exec 7>&-
+wait "$hpid"
+sed -i '/^lookup_max_clients = 16$/d' "$CONF"
+reload_milter
+
 # e. pipe.conf's ACL: junk to the VERP domain is refused at RCPT TO,
 # before the pipe; the valid return paths above were accepted by it.
 smtp "<>" junk42@bounces.example.com

@@ -15,13 +15,15 @@
 #	closes, printed; "closed" when there was none.
 #
 # lookup-load.pl hold SOURCE PORT N
-#	opens N connections from SOURCE, prints "held N", and keeps them
-#	until standard input ends.
+#	opens N connections from SOURCE (or to the unix socket SOURCE, a
+#	path, when PORT is "unix"), prints "held N", and keeps them until
+#	standard input ends.
 use strict;
 use warnings;
 use IO::Select;
 use IO::Socket::INET;
-use Socket qw(SOL_SOCKET);
+use IO::Socket::UNIX;
+use Socket qw(SOCK_STREAM);
 use Time::HiRes qw(time);
 
 $SIG{PIPE} = 'IGNORE';
@@ -30,6 +32,10 @@ my $mode = shift @ARGV // '';
 # dial SOURCE PORT - a connection, or die
 sub dial {
 	my ($src, $port) = @_;
+	if ($port eq 'unix') {
+		return IO::Socket::UNIX->new(Peer => $src, Type => SOCK_STREAM)
+		    // die "connect to $src: $!\n";
+	}
 	my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
 	    PeerPort => $port, LocalAddr => $src, Proto => 'tcp')
 	    or die "connect from $src: $!\n";
