@@ -118,7 +118,10 @@ on_store_error = tempfail
 CONF
 	"$MILTER" -c "$T/milter.conf" -f > "$T/milter.log" 2>&1 &
 	mpid=$!
-	for _ in $(seq 1 50); do [ -S "$R/milter.sock" ] && break; sleep 0.1; done
+	for _ in $(seq 1 200); do
+		[ -S "$R/milter.sock" ] && grep -q starting "$T/milter.log" && break
+		sleep 0.1
+	done
 	"$MC" -s "unix:$R/milter.sock" -C 10.1.2.3 -q MQ1 -f news@example.com \
 	    -r u150@example.org > "$T/mc.out" 2>&1
 	ok $(grep -q '^rcpt <u150@example.org> tempfail 451 4.3.0' "$T/mc.out" &&
