@@ -101,8 +101,9 @@ open_lookup_socket(const struct config *cfg)
 
 	if (cfg->lookup_socket == NULL || cfg->lookup_socket[0] == '\0')
 		return -1;
-	if (sockets_spec(cfg->lookup_socket, spec, sizeof(spec)) < 0 ||
-	    (fd = sockets_listen(spec, err, sizeof(err))) < 0)
+	if (sockets_spec(cfg->lookup_socket, spec, sizeof(spec)) < 0)
+		fatalx("lookup_socket %s: too long", cfg->lookup_socket);
+	if ((fd = sockets_listen(spec, err, sizeof(err))) < 0)
 		fatalx("lookup_socket %s", err);
 	if (sockets_unix_path(spec, path, sizeof(path)) == 0 &&
 	    sockets_set_owner(path, cfg->lookup_socket_mode,
