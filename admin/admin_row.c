@@ -19,7 +19,10 @@
  *	one of them, with four more columns that make the copy exact: other
  *	(delays and auto-replies), last_reply_code, last_mode, and
  *	recent_soft (the times of the soft bounces in the current window,
- *	comma-separated). row_json() is the --json form of a whole record.
+ *	comma-separated). row_json() is the --json form of a whole record,
+ *	which also gives "unverified" (bounces that may be forged, which
+ *	changed nothing) and "unsuppressed" (the last unsuppress, or null);
+ *	the rows do not carry them.
  *--*/
 #include <string.h>
 #include <strings.h>
@@ -183,6 +186,10 @@ row_json_members(struct json *j, const char *addr, const struct store_addr *a,
 			row_json_str(j, row_names[i], r.v[i]);
 	}
 	row_json_supps(j, "suppressions", a, now);
+	json_member_raw(j, "unverified", row_num(r.num[0], sizeof(r.num[0]),
+	    a->unverified_count));
+	row_json_str(j, "unsuppressed", admin_time(a->unsuppressed, r.time[0],
+	    sizeof(r.time[0])));
 }
 
 /* row_json - one JSON object for an address, without a newline */

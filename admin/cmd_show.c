@@ -6,7 +6,8 @@
  * DESCRIPTION
  *	"show [--json] ADDRESS|@DOMAIN" prints "name: value" lines (the address,
  *	its state, each suppression, the domain's suppression if any, the
- *	counters and the last bounce), then the event history, oldest
+ *	counters, the unverified count and the time of the last unsuppress
+ *	when there are any, and the last bounce), then the event history, oldest
  *	first, as a table: time, type, reason, action, status, reply code,
  *	mode, VERP validity, queue id, scope, diagnostic. The table is
  *	aligned on a terminal and tab-separated otherwise. With --json, one
@@ -54,6 +55,13 @@ show_record(const char *addr, const struct store_addr *a, time_t now)
 	printf("counts: hard=%u soft=%u block=%u complaint=%u other=%u "
 	    "recent_soft=%u\n", a->hard_count, a->soft_count, a->block_count,
 	    a->complaint_count, a->other_count, a->nsoft);
+	/* Shown only when set, so that ordinary records read as before. */
+	if (a->unverified_count != 0)
+		printf("unverified: %u (bounces that may be forged; they "
+		    "changed nothing)\n", a->unverified_count);
+	if (a->unsuppressed != 0)
+		printf("unsuppressed: %s\n", admin_time(a->unsuppressed, t,
+		    sizeof(t)));
 	printf("first_bounce: %s\n", admin_time(a->first_bounce, t,
 	    sizeof(t)));
 	printf("last_bounce: %s\n", admin_time(a->last_bounce, t, sizeof(t)));

@@ -11,7 +11,9 @@
  *	health: "critical" above health_critical_rate, "warning" from
  *	health_warning_rate, else "healthy"; "unknown" when nothing was
  *	counted as sent (the milter did not see the mail) so that no rate
- *	can be computed.
+ *	can be computed. --json also gives "unverified": bounces that may
+ *	have been forged (a co-recipient's bounce to a token), recorded
+ *	but counted nowhere else.
  *
  *	domains.db keeps one domain's days adjacent, so one pass over it
  *	with a running sum does the work.
@@ -78,6 +80,7 @@ stats_add(struct stats_sum *s, const struct store_domain_day *d)
 	s->d.soft += d->soft;
 	s->d.block += d->block;
 	s->d.complaint += d->complaint;
+	s->d.unverified += d->unverified;
 	for (uint32_t i = 0; i < d->nreasons && i < STORE_DOMAIN_REASONS; i++)
 		stats_add_reason(s, d->reasons[i].name, d->reasons[i].count);
 }
@@ -145,6 +148,8 @@ stats_json(const struct stats_run *r, const struct stats_sum *s, bool total,
 	json_member_bool(&j, "total", total);
 	for (int i = 0; i < 6; i++)
 		json_member_raw(&j, stats_head[i < 2 ? i + 1 : i + 2], n[i]);
+	snprintf(ratestr, sizeof(ratestr), "%u", s->d.unverified);
+	json_member_raw(&j, "unverified", ratestr);
 	snprintf(ratestr, sizeof(ratestr), "%lld.%02lld", rate / 100,
 	    rate % 100);
 	json_member_raw(&j, "rate", s->d.sent ? ratestr : "null");

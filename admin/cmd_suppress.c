@@ -9,7 +9,10 @@
  *	the one with the same scope. "unsuppress ADDRESS|@DOMAIN [--scope
  *	SENDER_DOMAIN]" lifts every suppression (or the one of a scope) and
  *	forgets the recent soft bounces, so that the next soft bounce does
- *	not suppress the address again at once.
+ *	not suppress the address again at once. It also notes the time of
+ *	the unsuppress in the record: a bounce whose VERP was stamped on
+ *	that day or before no longer suppresses or counts (see policy.h),
+ *	so that replaying an old bounce cannot undo the unsuppress.
  *
  *	Each change is one durable transaction with an event in the
  *	address's history (type "manual"), and one syslog line:
@@ -107,6 +110,7 @@ supp_lift(struct store_addr *a, bool existed, struct store_event *ev,
 		return c->outcome = SUPP_NONE, STORE_NOCHANGE;
 	a->nsupp = o;
 	a->nsoft = 0;
+	a->unsuppressed = c->now;
 	supp_event(ev, c, "unsuppressed");
 	c->outcome = SUPP_DONE;
 	return 0;

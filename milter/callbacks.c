@@ -11,10 +11,15 @@
  *	Every callback starts by fetching the context and copes with its
  *	absence; none ever exits the process.
  *
- *	MAIL FROM decides whether the message is outbound; inbound mail,
- *	the null sender and senders that are already one of our VERP
- *	addresses are accepted, so the MTA does not call us again for
- *	that message. When the MTA offers it (Postfix does), MAIL FROM is
+ *	MAIL FROM decides whether the message is outbound; inbound mail
+ *	and the null sender are accepted, so the MTA does not call us
+ *	again for that message. A sender that is one of our VERP
+ *	addresses with a valid signature (mail that passes the MTA a
+ *	second time) is not stamped again, but its recipients are still
+ *	looked up: any recipient of our mail can read a signed VERP
+ *	address, so it must not open a way around suppression; an
+ *	unsigned or badly signed address in the VERP domain counts for
+ *	nothing and the message is stamped like any other. When the MTA offers it (Postfix does), MAIL FROM is
  *	negotiated without a reply (SMFIP_NR_MAIL), which spares the MTA a
  *	round trip per message: such mail is then accepted at its first
  *	RCPT TO instead. RCPT TO looks each recipient up in the store and
@@ -56,6 +61,7 @@ struct mctx {
 	char	 qid[STORE_QID_MAX];
 	struct mrt *rt;			/* set while in an outbound message */
 	const char *why;		/* which criterion made it outbound */
+	bool	 stamp;			/* false: the sender is a signed VERP */
 	char	 sender[ADDR_MAX];
 	char	**rcpt;
 	size_t	 nrcpt, caprcpt;
@@ -195,6 +201,18 @@ cb_outbound(SMFICTX *ctx, struct mctx *m, const struct mrt *rt)
 	return outbound_reason(rt->cfg, &f);
 }
 
+/* cb_signed_verp - the sender is a VERP address we signed, still valid */
+static bool
+cb_signed_verp(const struct mrt *rt, const char *sender)
+{
+	struct verp_decoded d;
+
+	if (!verp_is_ours(&rt->codec, sender))
+		return false;		/* the common case: no HMAC to compute */
+	verp_decode(&rt->codec, sender, time(NULL), &d);
+	return d.status == VERP_VALID;
+}
+
 /* cb_envfrom_watch - MAIL FROM: is this a message to watch? */
 static bool
 cb_envfrom_watch(SMFICTX *ctx, struct mctx *m, char **argv)
@@ -209,12 +227,12 @@ cb_envfrom_watch(SMFICTX *ctx, struct mctx *m, char **argv)
 		return false;	/* the null sender, or no address */
 	if ((rt = rt_acquire()) == NULL)
 		return false;
-	if (verp_is_ours(&rt->codec, m->sender) ||
-	    (m->why = cb_outbound(ctx, m, rt)) == NULL) {
+	if ((m->why = cb_outbound(ctx, m, rt)) == NULL) {
 		rt_release(rt);
 		return false;
 	}
 	m->rt = rt;
+	m->stamp = !cb_signed_verp(rt, m->sender);
 	return true;
 }
 
@@ -275,6 +293,20 @@ cb_refuse(SMFICTX *ctx, struct mctx *m, const char *qid, const char *addr,
 	return r.rcode[0] == '4' ? SMFIS_TEMPFAIL : SMFIS_REJECT;
 }
 
+/* cb_raw_addr - an address addr_normalize() refused, printable, lower case */
+static void
+cb_raw_addr(const char *in, char *out, size_t size)
+{
+	size_t	 len;
+
+	reply_sanitize(in, out, size);
+	bg_lowercase(out);
+	if ((len = strlen(out)) >= 2 && out[0] == '<' && out[len - 1] == '>') {
+		memmove(out, out + 1, len - 2);
+		out[len - 2] = '\0';
+	}
+}
+
 /* cb_envrcpt - RCPT TO: refuse a suppressed recipient */
 static sfsistat
 cb_envrcpt(SMFICTX *ctx, char **argv)
@@ -291,10 +323,9 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 		return SMFIS_ACCEPT;
 	qid = mctx_qid(ctx, m);
 	if (addr_normalize(argv[0], addr, sizeof(addr), 0, &why) < 0) {
-		reply_sanitize(argv[0], addr, sizeof(addr));
-		bg_lowercase(addr);
-		return mctx_add_rcpt(m, addr) < 0 ? SMFIS_TEMPFAIL :
-		    SMFIS_CONTINUE;
+		/* Not a form the store keys, but still looked up as written:
+		   no spelling of an address skips the lookup. */
+		cb_raw_addr(argv[0], addr, sizeof(addr));
 	}
 	rc = mstore_lookup(addr, addr_domain(m->sender), time(NULL), &v, err,
 	    sizeof(err));
@@ -392,7 +423,7 @@ cb_eom(SMFICTX *ctx)
 
 	if (m == NULL || m->rt == NULL)
 		return SMFIS_CONTINUE;
-	rc = cb_stamp(ctx, m, mctx_qid(ctx, m));
+	rc = m->stamp ? cb_stamp(ctx, m, mctx_qid(ctx, m)) : SMFIS_CONTINUE;
 	mctx_reset(m);
 	return rc;
 }

@@ -4,13 +4,16 @@
  * SUMMARY
  *	record one bounce; the MTA's delivery program for the VERP domain
  * DESCRIPTION
- *	bounceguard-pipe -c FILE -r RECIPIENT -s SENDER [-q QUEUE_ID] [-e]
+ *	bounceguard-pipe -c FILE -r RECIPIENT -s SENDER [-a CLIENT]
+ *	[-q QUEUE_ID] [-e]
  *
  *	Reads one message on standard input, checks the signed VERP
  *	recipient, parses the bounce, applies the policy and records the
  *	result in the store, in one durable transaction per recipient.
  *	Bounces that cannot be verified, matched or parsed are kept in
- *	quarantine_dir and change nothing.
+ *	quarantine_dir and change nothing. -a names the SMTP client the
+ *	MTA received the bounce from (empty: not over SMTP), which decides
+ *	whether a bounce to a per-message token is trusted (origin.c).
  *
  *	The start-up path is kept lean because this runs once per bounce:
  *	the rules are compiled on first use and never JIT-compiled.
@@ -125,7 +128,7 @@ static void
 pipe_usage(struct pipe_run *run)
 {
 	pipe_tempfail(run, "usage: bounceguard-pipe -c FILE -r RECIPIENT "
-	    "-s SENDER [-q QUEUE_ID] [-e]");
+	    "-s SENDER [-a CLIENT] [-q QUEUE_ID] [-e]");
 }
 
 /* pipe_load_config - the configuration, or exit 75 naming the problems */
@@ -233,8 +236,11 @@ pipe_args(struct pipe_run *run, int argc, char **argv, const char **config)
 {
 	int	 ch;
 
-	while ((ch = getopt(argc, argv, "c:eq:r:s:V")) != -1) {
+	while ((ch = getopt(argc, argv, "a:c:eq:r:s:V")) != -1) {
 		switch (ch) {
+		case 'a':
+			run->client = optarg;
+			break;
 		case 'c':
 			*config = optarg;
 			break;

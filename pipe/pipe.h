@@ -30,6 +30,7 @@ struct pipe_run {
 	const char *queue_id;		/* -q, or NOQUEUE */
 	const char *recipient;		/* -r: the VERP address */
 	const char *sender;		/* -s */
+	const char *client;		/* -a: SMTP client, "" local; NULL unknown */
 	time_t	 now;
 	struct buf msg;			/* the message, up to max_message_size */
 	bool	 oversize;		/* more follows on standard input */
@@ -51,6 +52,9 @@ void	pipe_sender_domain(const struct pipe_run *, char *, size_t);
 
 /* quarantine.c */
 int	pipe_quarantine(struct pipe_run *, const char *);
+
+/* origin.c */
+bool	pipe_origin_trusted(const struct pipe_run *, const char **);
 
 /* record.c */
 int	pipe_record(struct pipe_run *);

@@ -11,7 +11,17 @@
  *	difference is logged. For a per-message token the store lists the
  *	message's recipients, and every reported recipient in that list is
  *	recorded; reported addresses not in the list are ignored, so a
- *	token cannot be used to suppress an address we never mailed.
+ *	token cannot be used to suppress an address we never mailed. A
+ *	token that stands for several recipients was seen by all of them,
+ *	so its bounce changes nothing unless our own MTA wrote it
+ *	(origin.c): otherwise each recipient gets an "unverified" event.
+ *	A bounce to a single-recipient VERP address is recorded for the
+ *	signed recipient only, whatever address the report names.
+ *
+ *	Every bounce carries the day its VERP was signed; the policy
+ *	ignores hard, soft and complaint bounces stamped no later than the
+ *	day of the address's last "unsuppress" (action=stale), so that
+ *	replaying an old bounce cannot suppress the address again.
  *
  *	Each recipient is one store transaction, durable, with the message
  *	digest and the address as its duplicate key: after a crash, the
@@ -48,7 +58,7 @@ record_find(const struct bounce_result *r, const char *addr)
 /* record_input - the policy's view of one reported recipient */
 static void
 record_input(const struct pipe_run *run, const struct bounce_rcpt *rc,
-    const char *scope, struct policy_input *in)
+    const char *scope, bool unverified, struct policy_input *in)
 {
 	memset(in, 0, sizeof(*in));
 	in->reason = rc->reason;
@@ -63,6 +73,8 @@ record_input(const struct pipe_run *run, const struct bounce_rcpt *rc,
 	in->queue_id = run->queue_id;
 	in->verp = run->verp.is_token ? "token" : "valid";
 	in->now = run->now;
+	in->stamp_day = run->verp.day;
+	in->unverified = unverified;
 }
 
 /* record_log - the bounce's log line */
@@ -88,18 +100,39 @@ record_log(const struct pipe_run *run, const char *addr,
 		    out->action, note);
 }
 
+/* record_gate_note - why an unverified or stale bounce changed nothing */
+static void
+record_gate_note(const struct pipe_run *run, const struct policy_result *out,
+    const char *untrusted, char *note, size_t size)
+{
+	char	 day[BG_TIMESTR_SIZE], t[BG_TIMESTR_SIZE];
+	size_t	 len = strlen(note);
+
+	if (strcmp(out->action, "unverified") == 0)
+		snprintf(note + len, size - len, " client=%s why=%s",
+		    run->client == NULL ? "unknown" : run->client[0] ? run->client :
+		    "local", untrusted ? untrusted : "-");
+	else if (strcmp(out->action, "stale") == 0) {
+		bg_timestr(bg_day_start(run->verp.day), day, sizeof(day));
+		day[10] = '\0';
+		snprintf(note + len, size - len, " stamped=%s unsuppressed=%s: "
+		    "stamped no later than the day of the last unsuppress", day,
+		    bg_timestr((time_t)out->unsuppressed, t, sizeof(t)));
+	}
+}
+
 /* record_one - one recipient of record, in one transaction */
 static int
 record_one(struct pipe_run *run, const char *addr, const struct bounce_rcpt *rc,
-    const char *scope)
+    const char *scope, const char *untrusted)
 {
 	struct policy_input in;
 	struct policy_result out;
 	struct policy p = { run->cfg, &in, &out };
-	char	 dedupe[512], note[STORE_ADDR_MAX + 64] = "";
+	char	 dedupe[512], note[STORE_ADDR_MAX + 192] = "";
 	int	 st;
 
-	record_input(run, rc, scope, &in);
+	record_input(run, rc, scope, untrusted != NULL, &in);
 	snprintf(dedupe, sizeof(dedupe), "%s/%s", run->digest, addr);
 	st = store_update(run->store, addr, dedupe, policy_apply, &p, 0);
 	if (st == STORE_DUPLICATE) {
@@ -118,9 +151,28 @@ record_one(struct pipe_run *run, const char *addr, const struct bounce_rcpt *rc,
 	if (rc->recipient && strcmp(rc->recipient, addr) != 0)
 		snprintf(note + strlen(note), sizeof(note) - strlen(note),
 		    " dsn_recipient=<%s>", rc->recipient);
+	record_gate_note(run, &out, untrusted, note, sizeof(note));
 	record_log(run, addr, &in, &out, note);
 	pipe_event(run, addr, rc, &in, &out);
 	return PIPE_EX_OK;
+}
+
+/* record_untrusted - NULL when the token's bounce may change records, else why */
+static const char *
+record_untrusted(struct pipe_run *run, const struct buf *list)
+{
+	const char *why;
+
+	/* A token for one recipient was seen by that recipient only. */
+	if (list->len > 0 && strlen(list->data) + 1 == list->len)
+		return NULL;
+	if (pipe_origin_trusted(run, &why))
+		return NULL;
+	if (run->client == NULL)
+		log_warnx("%s: token bounce cannot be verified: the MTA does "
+		    "not pass the client address (-a); see bounceguard-pipe(8)",
+		    run->queue_id);
+	return why;
 }
 
 /* record_token - every reported recipient the token stands for */
@@ -129,6 +181,7 @@ record_token(struct pipe_run *run, const char *scope)
 {
 	struct buf list = BUF_INIT;
 	uint32_t day;
+	const char *untrusted;
 	int	 rc, n = 0, ex = PIPE_EX_OK;
 
 	rc = store_token_get(run->store, run->verp.token, &day, &list);
@@ -143,13 +196,15 @@ record_token(struct pipe_run *run, const char *scope)
 		buf_free(&list);
 		return PIPE_EX_TEMPFAIL;
 	}
+	untrusted = record_untrusted(run, &list);
 	for (size_t i = 0; i < run->parsed.nrcpt && ex == PIPE_EX_OK; i++) {
 		const struct bounce_rcpt *r = &run->parsed.rcpt[i];
 
 		for (size_t off = 0; r->recipient && off < list.len;
 		    off += strlen(list.data + off) + 1)
 			if (strcmp(list.data + off, r->recipient) == 0) {
-				ex = record_one(run, r->recipient, r, scope);
+				ex = record_one(run, r->recipient, r, scope,
+				    untrusted);
 				n++;
 				break;
 			}
@@ -173,5 +228,5 @@ pipe_record(struct pipe_run *run)
 	if ((rc = record_find(&run->parsed, run->verp.recipient)) == NULL)
 		return pipe_quarantine(run, "no-recipient") ? PIPE_EX_TEMPFAIL :
 		    PIPE_EX_OK;
-	return record_one(run, run->verp.recipient, rc, scope);
+	return record_one(run, run->verp.recipient, rc, scope, NULL);
 }

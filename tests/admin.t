@@ -472,7 +472,7 @@ health_critical_rate = 1.2%'
 	bgc "$T/stats.conf" stats --days 1
 	is "stats --days 1: today only" "$(printf '%s\n' "$out" | grep '^domain0' | cut -f1-3)" "$(printf 'domain0.example\t1000\t0')"
 	bgc "$T/stats.conf" stats --days 2 --json
-	like "stats --json: domain object" "$(printf '%s\n' "$out" | grep domain2)" '^\{"domain":"domain2.example","total":false,"sent":2125,"bounced":30,"hard":21,"soft":6,"block":2,"complaint":1,"rate":1.41,"top_reasons":"[^"]+","health":"critical"\}$'
+	like "stats --json: domain object" "$(printf '%s\n' "$out" | grep domain2)" '^\{"domain":"domain2.example","total":false,"sent":2125,"bounced":30,"hard":21,"soft":6,"block":2,"complaint":1,"unverified":0,"rate":1.41,"top_reasons":"[^"]+","health":"critical"\}$'
 	like "stats --json: total object" "$(printf '%s\n' "$out" | tail -n 1)" '^\{"domain":null,"total":true,"sent":6189,"bounced":56,'
 else
 	skip "stats: bench_admin_fill not built"

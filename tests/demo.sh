@@ -270,7 +270,7 @@ A_PORTS="127.0.0.1:$PSUB inet n - n - - smtpd -o milter_macro_daemon_name=ORIGIN
 # daemon: the pipe's log lines (-e: on standard error too) go to a file.
 A_PIPE="bounceguard unix - n n - 4 pipe
   flags=Rq user=bounceguard argv=/bin/sh -c {exec \"\$\$0\" \"\$\$@\" 2>>$T/pipe.log}
-  $BG_BUILD/bounceguard-pipe -e -c $CONF -r \${recipient} -s \${sender} -q \${queue_id}"
+  $BG_BUILD/bounceguard-pipe -e -c $CONF -r \${recipient} -s \${sender} -a \${client_address} -q \${queue_id}"
 demo_instance "$A" out.news.example "$A_PORTS" "$A_MAIN" "$A_PIPE" "$PMX" ||
     die "Postfix A did not start"
 note "submission 127.0.0.1:$PSUB (the milter marks it outbound: outbound_daemons = ORIGINATING)"

@@ -150,8 +150,8 @@ delivered "$v" "signed bounce: delivered by the bounceguard_pipe transport"
 check "signed bounce: recorded as a hard bounce" sh -c "$AS_USER $TOOL get $T/bounceguard.conf hard@example.org | grep -q '^state=suppressed hard=1 '"
 check "signed bounce: the pipe got Exim's message id (-q \$message_id)" \
     grep -q "\"queue_id\":\"$mid\".*\"recipient\":\"hard@example.org\"" "$T/events.jsonl"
-check "signed bounce: the pipe's arguments (-r VERP -s '' -q MESSAGE_ID)" \
-    grep -qxF -- "-c|$T/bounceguard.conf|-r|$v|-s||-q|$mid|" "$T/argv"
+check "signed bounce: the pipe's arguments (-r VERP -s '' -a CLIENT -q MESSAGE_ID): the SMTP client is passed" \
+    grep -qxF -- "-c|$T/bounceguard.conf|-r|$v|-s||-a|127.0.0.1|-q|$mid|" "$T/argv"
 check "signed bounce: the pipe's log line in Exim's mainlog (log_output)" \
     grep -q "$mid.*bounceguard-pipe: $mid: bounce recipient=<hard@example.org> reason=userunknown type=hard" "$ML"
 
@@ -170,7 +170,7 @@ send "$v" "$T/msg" away@example.org
 ok $? "auto-reply: accepted over SMTP"
 delivered "$v" "auto-reply: delivered by the bounceguard_pipe transport"
 check "auto-reply: the pipe got the sender (-s away@example.org)" \
-    grep -qxF -- "-c|$T/bounceguard.conf|-r|$v|-s|away@example.org|-q|$mid|" "$T/argv"
+    grep -qxF -- "-c|$T/bounceguard.conf|-r|$v|-s|away@example.org|-a|127.0.0.1|-q|$mid|" "$T/argv"
 check "auto-reply: recorded as a vacation reply" \
     grep -q "\"queue_id\":\"$mid\",\"recipient\":\"away@example.org\".*\"type\":\"vacation\"" "$T/events.jsonl"
 
@@ -201,7 +201,7 @@ send "$evil" "$T/msg"
 ok $? "shell syntax in the address: accepted over SMTP"
 delivered "$evil" "shell syntax in the address: delivered (quarantined by the pipe)"
 check "shell syntax in the address: passed on verbatim as -r" \
-    grep -qxF -- "-c|$T/bounceguard.conf|-r|$lp@bounces.example.com|-s||-q|$mid|" "$T/argv"
+    grep -qxF -- "-c|$T/bounceguard.conf|-r|$lp@bounces.example.com|-s||-a|127.0.0.1|-q|$mid|" "$T/argv"
 check "shell syntax in the address: nothing run" test ! -e "$pwn" -a ! -e "$pwn.2"
 rm -f "$pwn" "$pwn.2"
 

@@ -137,11 +137,14 @@ CONF
 	rm -rf "$R"
 }
 
-# 1. Two pages in the middle of addresses.db overwritten with garbage.
+# 1. Two pages in the middle of addresses.db overwritten with garbage:
+# the leaf page that holds u150's record, wherever the records' size put
+# it, and the next one.
 fresh
 size=$(stat -c %s "$T/store/addresses.db")
-dd if=/dev/urandom of="$T/store/addresses.db" bs=4096 seek=$((size / 4096 / 2)) \
-    count=2 conv=notrunc 2>/dev/null
+at=$(grep -boa 'u150@example.org' "$T/store/addresses.db" | tail -1 | cut -d: -f1)
+dd if=/dev/urandom of="$T/store/addresses.db" bs=4096 \
+    seek=$(( ${at:-$((size / 2))} / 4096 )) count=2 conv=notrunc 2>/dev/null
 damaged pages addresses.db
 
 # 2. addresses.db cut to half its length.

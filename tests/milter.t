@@ -80,8 +80,12 @@ ok $(passed "$T/o" && ! grep -q chgfrom "$T/o"; echo $?) "loopback SMTP (port !=
 mc -C 10.1.2.3 -f "" -r jane@example.org > "$T/o"
 ok $(passed "$T/o" && ! grep -q 'chgfrom\|reject' "$T/o"; echo $?) \
     "null sender never stamped or refused"
+mc -C 10.1.2.3 -f "$verp" -r bob@example.org > "$T/o"
+ok $(grep -qx 'rcpt <bob@example.org> continue' "$T/o" && ! grep -q chgfrom "$T/o"; echo $?) \
+    "a sender that is our signed VERP is not stamped again"
 mc -C 10.1.2.3 -f "$verp" -r jane@example.org > "$T/o"
-ok $(passed "$T/o" && ! grep -q chgfrom "$T/o"; echo $?) "a sender that is our VERP is left alone"
+check "but its suppressed recipients are still refused (issue 18, item 7)" \
+    grep -q '^rcpt <jane@example.org> reject 550 ' "$T/o"
 
 # Refusals.
 mc -C 10.1.2.3 -q 4XyZ2 -f news@example.com -r jane@example.org -r bob@example.org \

@@ -35,6 +35,7 @@ CFG_KEY(verp_max_age, DURATION, "60d", 86400, 3650LL * 86400, NULL)
 
 /* Parsing and classification. */
 CFG_KEY(local_hostnames, LIST, "", 0, 0, NULL)
+CFG_KEY(trusted_bounce_networks, CIDRS, "", 0, 0, NULL)
 CFG_KEY(shipped_rules_dir, STR, BG_RULESDIR, 0, 0, "path")
 CFG_KEY(rules_dir, STR, BG_SYSCONFDIR "/rules.d", 0, 0, "path?")
 CFG_KEY(quarantine_dir, STR, BG_STATEDIR "/quarantine", 0, 0, "path")

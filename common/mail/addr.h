@@ -8,7 +8,9 @@
  *	("<Jane@Example.ORG>", " jane@example.org ") into the form the
  *	store uses: lower-cased, without angle brackets, checked for
  *	RFC 5321 syntax and length. "@domain" (a whole domain) is accepted
- *	only when the caller allows it.
+ *	only when the caller allows it. Spellings of one mailbox give one
+ *	form: "<@relay:Jane@Example.ORG.>", "\"jane\"@example.org" and
+ *	"jane@example.org" are all jane@example.org.
  * DIAGNOSTICS
  *	addr_normalize() returns -1 and a short reason ("no domain", "local
  *	part longer than 64 characters") for an address it refuses.

@@ -182,6 +182,41 @@ policy_apply_type(struct policy *p, struct store_addr *rec,
 		policy_apply_soft(p, rec, d);
 }
 
+/* policy_stale - stamped no later than the day of the last unsuppress */
+static bool
+policy_stale(const struct policy *p, const struct store_addr *rec)
+{
+	const char *t = p->out->type;
+
+	/* Day granularity: a bounce stamped on the day of the unsuppress
+	   may be older than it, so it is taken as a replay (the safe side). */
+	return rec->unsuppressed != 0 && p->in->stamp_day != 0 &&
+	    p->in->stamp_day <= bg_day(rec->unsuppressed) &&
+	    (strcmp(t, "hard") == 0 || strcmp(t, "soft") == 0 ||
+	    strcmp(t, "complaint") == 0);
+}
+
+/* policy_apply_gate - unverified and stale bounces: recorded, no effect */
+static bool
+policy_apply_gate(struct policy *p, struct store_addr *rec,
+    struct store_delta *d)
+{
+	if (p->in->unverified) {
+		rec->unverified_count++;
+		d->unverified = 1;
+		p->out->action = "unverified";
+		return true;
+	}
+	if (policy_stale(p, rec)) {
+		rec->other_count++;
+		d->other = 1;
+		p->out->action = "stale";
+		p->out->unsuppressed = rec->unsuppressed;
+		return true;
+	}
+	return false;
+}
+
 /* policy_fill_event - the history event for this bounce */
 static void
 policy_fill_event(const struct policy *p, struct store_event *ev)
@@ -219,6 +254,10 @@ policy_apply(struct store_addr *rec, bool existed, struct store_event *ev,
 	(void)existed;
 	memset(p->out, 0, sizeof(*p->out));
 	t = p->out->type = policy_type(p->cfg, p->in);
+	if (policy_apply_gate(p, rec, d)) {
+		policy_fill_event(p, ev);
+		return 0;
+	}
 	policy_apply_type(p, rec, d);
 	if (strcmp(t, "delivered") != 0)
 		policy_note_bounce(rec, p->in);

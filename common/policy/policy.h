@@ -20,11 +20,26 @@
  *	retry		retryable_reasons: recorded, never counted
  *	soft		anything else: soft_bounce_limit within
  *			soft_bounce_window suppresses for soft_suppression_ttl
+ *
+ *	Two gates come before the type's effect (issue 18, item 1):
+ *	unverified	the caller could not tell that the bounce came from
+ *			someone entitled to report on the address (a token
+ *			bounce from outside our MTA, which a co-recipient
+ *			could have written): counted in unverified_count
+ *			and the domain's unverified counter, nothing else
+ *			changes (no suppression, no soft count, no reset)
+ *	stale		a hard, soft or complaint bounce whose VERP was
+ *			stamped on or before the day of the address's last
+ *			"unsuppress" (stamp_day <= day of rec->unsuppressed):
+ *			counted as "other", never suppresses or counts
+ *			towards soft suppression, so that replaying an old
+ *			bounce cannot undo an administrator's unsuppress
  *--*/
 #ifndef BG_POLICY_H
 #define BG_POLICY_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "libconf.h"
@@ -43,6 +58,8 @@ struct policy_input {
 	const char *queue_id;
 	const char *verp;		/* valid token manual ... */
 	time_t	 now;
+	uint32_t stamp_day;		/* the VERP's signed day; 0: unknown */
+	bool	 unverified;		/* may have been written by anyone */
 };
 
 struct policy_result {
@@ -50,6 +67,7 @@ struct policy_result {
 	const char *action;		/* suppressed counted recorded reset */
 	unsigned soft_in_window;	/* after this bounce */
 	bool	 warn;			/* an operator should look */
+	int64_t	 unsuppressed;		/* stale: the unsuppress it predates */
 };
 
 struct policy {

@@ -136,7 +136,7 @@ run_case(const struct config *cfg, const struct policy_case *c)
 		struct policy_input in = { s->reason, s->hard, s->dsn_action,
 		    "5.0.0", "550", "text", "async",
 		    s->scope ? s->scope : "sender.example.com", "Q1", "valid",
-		    T0 + s->at };
+		    T0 + s->at, 0, false };
 		struct policy_result out;
 		struct policy p = { cfg, &in, &out };
 		struct store_event ev;
@@ -164,6 +164,60 @@ run_case(const struct config *cfg, const struct policy_case *c)
 		    "%s: expiry", c->name);
 }
 
+/* gate_apply - one hard bounce with a stamp day and trust, its action */
+static const char *
+gate_apply(const struct config *cfg, struct store_addr *rec, enum reason r,
+    time_t now, uint32_t stamp_day, bool unverified, struct store_delta *d)
+{
+	static struct policy_result out;
+	struct policy_input in = { r, true, "failed", "5.1.1", "550", "text",
+	    "async", "", "Q1", "token", now, stamp_day, unverified };
+	struct policy p = { cfg, &in, &out };
+	struct store_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	memset(d, 0, sizeof(*d));
+	policy_apply(rec, true, &ev, d, &p);
+	return out.action;
+}
+
+/* test_gates - unverified bounces and bounces older than an unsuppress */
+static void
+test_gates(const struct config *cfg)
+{
+	struct store_addr rec;
+	struct store_delta d;
+	time_t	 lifted = T0 + 5 * 86400 + 3600;
+
+	memset(&rec, 0, sizeof(rec));
+	is_str(gate_apply(cfg, &rec, REASON_USERUNKNOWN, T0, bg_day(T0), true,
+	    &d), "unverified", "unverified hard bounce: action unverified");
+	ok(rec.nsupp == 0 && rec.hard_count == 0 && rec.unverified_count == 1 &&
+	    d.unverified == 1 && !d.bounced && d.hard == 0,
+	    "unverified: counted as unverified only, nothing suppressed");
+	for (int i = 0; i < 6; i++)
+		(void)gate_apply(cfg, &rec, REASON_MAILBOXFULL, T0 + i, bg_day(T0),
+		    true, &d);
+	ok(rec.nsupp == 0 && rec.nsoft == 0 && rec.unverified_count == 7,
+	    "unverified soft bounces never count towards soft suppression");
+	rec.unsuppressed = lifted;
+	is_str(gate_apply(cfg, &rec, REASON_USERUNKNOWN, lifted + 60,
+	    bg_day(lifted) - 1, false, &d), "stale",
+	    "stamped the day before the unsuppress: stale");
+	is_str(gate_apply(cfg, &rec, REASON_USERUNKNOWN, lifted + 60,
+	    bg_day(lifted), false, &d), "stale",
+	    "stamped the day of the unsuppress: stale (day granularity)");
+	ok(rec.nsupp == 0 && rec.hard_count == 0 && rec.other_count == 2,
+	    "stale bounces are counted as other and suppress nothing");
+	is_str(gate_apply(cfg, &rec, REASON_USERUNKNOWN, lifted + 86400,
+	    bg_day(lifted) + 1, false, &d), "suppressed",
+	    "stamped the day after the unsuppress: suppresses");
+	memset(&rec, 0, sizeof(rec));
+	is_str(gate_apply(cfg, &rec, REASON_USERUNKNOWN, T0, bg_day(T0), false,
+	    &d), "suppressed", "never unsuppressed: a trusted hard bounce "
+	    "suppresses as before");
+}
+
 int
 main(void)
 {
@@ -171,6 +225,7 @@ main(void)
 
 	for (size_t i = 0; i < BG_ARRAY_SIZE(cases); i++)
 		run_case(cfg, &cases[i]);
+	test_gates(cfg);
 	config_free(cfg);
 	return done_testing();
 }

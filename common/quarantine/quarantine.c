@@ -125,7 +125,8 @@ static void
 q_trim(struct q_list *l, const struct quarantine_limits *lim, time_t now,
     struct quarantine_pruned *out)
 {
-	qsort(l->v, l->n, sizeof(*l->v), q_older);
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), q_older);
 	for (size_t i = 0; i < l->n; i++) {
 		const struct q_file *f = &l->v[i];
 		bool	 old = lim->max_age > 0 && now - f->mtime > lim->max_age;

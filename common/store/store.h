@@ -105,6 +105,8 @@ struct store_addr {
 	char	 last_diagnostic[STORE_DIAG_MAX];
 	uint32_t nsupp;
 	struct store_supp supp[STORE_MAX_SUPP];
+	uint32_t unverified_count;		/* bounces that may be forged */
+	int64_t	 unsuppressed;			/* last "unsuppress", 0: never */
 };
 
 struct store_event {
@@ -132,6 +134,7 @@ struct store_domain_day {
 	uint32_t block;
 	uint32_t complaint;
 	uint32_t other;
+	uint32_t unverified;		/* recorded, never counted above */
 	uint32_t nreasons;
 	struct {
 		char	 name[STORE_NAME_MAX];
@@ -142,7 +145,7 @@ struct store_domain_day {
 /* Filled in by an update function: what to add to the domain's day. */
 struct store_delta {
 	bool	 bounced;
-	uint32_t hard, soft, block, complaint, other;
+	uint32_t hard, soft, block, complaint, other, unverified;
 	const char *reason;
 };
 

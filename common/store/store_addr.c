@@ -231,7 +231,7 @@ store_write_change(struct store *st, DB_TXN *txn, const struct store_change *c,
 	    (rc = store_add_event(st, txn, c->addr, ev)) != STORE_OK)
 		return rc;
 	if (d->bounced || d->hard || d->soft || d->block || d->complaint ||
-	    d->other)
+	    d->other || d->unverified)
 		return store_domain_apply(st, txn, store_domain_of(c->addr),
 		    bg_day(ev->time ? ev->time : time(NULL)), d, 0);
 	return STORE_OK;

@@ -7,6 +7,14 @@
  *	Each record starts with a format byte so that a later version can
  *	read older records; only the used part of the fixed-size arrays in
  *	the C structures is written.
+ *
+ *	Format 2 of address records adds, at the end, the count of
+ *	unverified bounces and the time of the last "unsuppress"; format 2
+ *	of domain days adds the unverified count after "other". Records of
+ *	format 1 still read, with those fields 0 (never unsuppressed,
+ *	nothing unverified), and are written as format 2 when next
+ *	changed. Programs older than format 2 report such records as
+ *	corrupt: an upgraded store cannot be opened by an older release.
  * DIAGNOSTICS
  *	The decoders return -1 for a record that is short, over-long, or of
  *	an unknown format; the caller reports it as corrupt.
@@ -16,9 +24,9 @@
 #include "pack.h"
 #include "store_int.h"
 
-#define STORE_FORMAT_ADDR	1
+#define STORE_FORMAT_ADDR	2
 #define STORE_FORMAT_EVENT	1
-#define STORE_FORMAT_DOMAIN	1
+#define STORE_FORMAT_DOMAIN	2
 
 /* store_encode_supp - one suppression */
 static void
@@ -69,6 +77,8 @@ store_encode_addr(const struct store_addr *a, struct buf *b)
 	pack_u32(b, nsupp);
 	for (uint32_t i = 0; i < nsupp; i++)
 		store_encode_supp(&a->supp[i], b);
+	pack_u32(b, a->unverified_count);
+	pack_u64(b, (uint64_t)a->unsuppressed);
 }
 
 /* store_decode_addr - an address record */
@@ -76,10 +86,11 @@ int
 store_decode_addr(const void *p, size_t len, struct store_addr *a)
 {
 	struct unpack u;
+	uint8_t	 format;
 
 	memset(a, 0, sizeof(*a));
 	unpack_init(&u, p, len);
-	if (unpack_u8(&u) != STORE_FORMAT_ADDR)
+	if ((format = unpack_u8(&u)) < 1 || format > STORE_FORMAT_ADDR)
 		return -1;
 	a->first_bounce = (int64_t)unpack_u64(&u);
 	a->last_bounce = (int64_t)unpack_u64(&u);
@@ -102,6 +113,10 @@ store_decode_addr(const void *p, size_t len, struct store_addr *a)
 		return -1;
 	for (uint32_t i = 0; i < a->nsupp; i++)
 		store_decode_supp(&u, &a->supp[i]);
+	if (format >= 2) {
+		a->unverified_count = unpack_u32(&u);
+		a->unsuppressed = (int64_t)unpack_u64(&u);
+	}
 	return u.err || u.off != u.len ? -1 : 0;
 }
 
@@ -164,6 +179,7 @@ store_encode_domain(const struct store_domain_day *d, struct buf *b)
 	pack_u32(b, d->block);
 	pack_u32(b, d->complaint);
 	pack_u32(b, d->other);
+	pack_u32(b, d->unverified);
 	pack_u32(b, n);
 	for (uint32_t i = 0; i < n; i++) {
 		pack_str(b, d->reasons[i].name);
@@ -176,10 +192,11 @@ int
 store_decode_domain(const void *p, size_t len, struct store_domain_day *d)
 {
 	struct unpack u;
+	uint8_t	 format;
 
 	memset(d, 0, sizeof(*d));
 	unpack_init(&u, p, len);
-	if (unpack_u8(&u) != STORE_FORMAT_DOMAIN)
+	if ((format = unpack_u8(&u)) < 1 || format > STORE_FORMAT_DOMAIN)
 		return -1;
 	d->sent = unpack_u32(&u);
 	d->bounced = unpack_u32(&u);
@@ -188,6 +205,8 @@ store_decode_domain(const void *p, size_t len, struct store_domain_day *d)
 	d->block = unpack_u32(&u);
 	d->complaint = unpack_u32(&u);
 	d->other = unpack_u32(&u);
+	if (format >= 2)
+		d->unverified = unpack_u32(&u);
 	if ((d->nreasons = unpack_u32(&u)) > STORE_DOMAIN_REASONS)
 		return -1;
 	for (uint32_t i = 0; i < d->nreasons; i++) {

@@ -66,6 +66,7 @@ store_domain_add(struct store_domain_day *d, const struct store_delta *delta,
 	d->block += delta->block;
 	d->complaint += delta->complaint;
 	d->other += delta->other;
+	d->unverified += delta->unverified;
 	if (delta->reason != NULL && delta->reason[0] != '\0')
 		store_domain_add_reason(d, delta->reason, 1);
 }
