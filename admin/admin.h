@@ -101,6 +101,10 @@ void	row_json_supps(struct json *, const char *, const struct store_addr *,
 	    time_t);
 int	row_column(const char *);
 
+/* stats_prom.c: stats --prometheus */
+int	stats_prometheus(struct admin *, FILE *, long long);
+int	stats_prometheus_file(struct admin *, const char *, long long);
+
 /* The commands. */
 int	cmd_parse(struct admin *, int, char **);
 int	cmd_dump(struct admin *, int, char **);
@@ -110,9 +114,12 @@ int	cmd_suppress(struct admin *, int, char **);
 int	cmd_unsuppress(struct admin *, int, char **);
 int	cmd_import(struct admin *, int, char **);
 int	cmd_stats(struct admin *, int, char **);
+int	cmd_report(struct admin *, int, char **);
 int	cmd_expire(struct admin *, int, char **);
 int	cmd_verp(struct admin *, int, char **);
 int	cmd_check(struct admin *, int, char **);
 int	cmd_db(struct admin *, int, char **);
+int	cmd_follow(struct admin *, int, char **);
+int	cmd_backoff(struct admin *, int, char **);
 
 #endif

@@ -79,11 +79,25 @@ static const struct admin_cmd admin_cmds[] = {
 	{ "export", cmd_export, "export",
 	  "Write the whole store in the format import reads back identically:\n"
 	  "the dump columns, one line per suppression." },
-	{ "stats", cmd_stats, "stats [--days N] [--json]",
+	{ "stats", cmd_stats, "stats [--days N] [--json | --prometheus "
+	  "[--output FILE | --textfile]]",
 	  "Per recipient domain over the last N days (default 7): sent,\n"
 	  "bounced, bounce rate, hard, soft, block and complaint counts, top\n"
 	  "reasons and health (healthy, warning, critical by\n"
-	  "health_warning_rate and health_critical_rate), and a total line." },
+	  "health_warning_rate and health_critical_rate), and a total line.\n"
+	  "--prometheus prints metrics in the Prometheus text format instead\n"
+	  "(counters since the store was created; health over the N days);\n"
+	  "--output writes them to FILE atomically (a temporary file renamed\n"
+	  "over it), --textfile to bounceguard.prom in metrics_textfile_dir,\n"
+	  "for node_exporter's textfile collector." },
+	{ "report", cmd_report, "report --html FILE [--days N] [--domain DOMAIN]",
+	  "Write a self-contained HTML page (inline SVG charts and CSS, no\n"
+	  "script, nothing loaded from the network) about the last N days\n"
+	  "(default 30), for every recipient domain or only DOMAIN: bounce rate\n"
+	  "per day overall and for the largest domains, bounces per day by\n"
+	  "type, top reasons, suppressions added per day, domains at warning or\n"
+	  "critical health, and the most recent hard bounces with their\n"
+	  "diagnostics. FILE \"-\" is standard output." },
 	{ "expire", cmd_expire, "expire",
 	  "Lift expired suppressions, prune history older than event_retention,\n"
 	  "drop VERP tokens and duplicate-bounce records older than\n"
@@ -106,6 +120,20 @@ static const struct admin_cmd admin_cmds[] = {
 	  "JSON object with --json) per recipient found. Messages that are not\n"
 	  "bounces print nothing on standard output and a reason on standard\n"
 	  "error. Exit 0 when every file could be read, 1 otherwise." },
+	{ "follow", cmd_follow, "follow [--once] [--from-start] LOGFILE|-",
+	  "Read Postfix's mail log as it is written (like tail -F, surviving\n"
+	  "rotation and restarts without reading a line twice) and raise the\n"
+	  "back-off level of a destination domain whose deferrals say that we\n"
+	  "send too fast or are temporarily blocked; deliveries and time lower\n"
+	  "it again. \"-\" reads standard input. --once stops at the end of the\n"
+	  "file; --from-start reads a file without a saved position from its\n"
+	  "start instead of its end." },
+	{ "backoff", cmd_backoff, "backoff [list] [--json] | backoff set DOMAIN "
+	  "LEVEL | backoff clear DOMAIN",
+	  "List the destination domains in back-off with their level in force\n"
+	  "and transport; set a domain's level by hand (0 keeps it on the\n"
+	  "default transport) until cleared; clear a domain's record. Changes\n"
+	  "are logged." },
 	{ "help", cmd_help, "help [COMMAND]",
 	  "Explain a command, or list them all." },
 	{ "version", cmd_version, "version", "Print the version." },

@@ -17,6 +17,11 @@
  *
  *	domains.db keeps one domain's days adjacent, so one pass over it
  *	with a running sum does the work.
+ *
+ *	"stats --prometheus [--output FILE | --textfile]" prints metrics in
+ *	the Prometheus text format instead (stats_prom.c), or writes them
+ *	atomically to FILE or to bounceguard.prom in metrics_textfile_dir;
+ *	--days is then the window of the health gauges.
  * DIAGNOSTICS
  *	Exit 1 on a store error, 2 for bad options.
  *--*/
@@ -29,6 +34,7 @@
 #define STATS_REASONS	64
 #define STATS_TOP	3
 #define STATS_COLS	10
+#define STATS_TEXTFILE	"bounceguard.prom"
 
 struct stats_sum {
 	char	 domain[STORE_ADDR_MAX];
@@ -42,6 +48,9 @@ struct stats_sum {
 
 struct stats_run {
 	bool	 json;
+	bool	 prometheus;
+	bool	 textfile;		/* --output metrics_textfile_dir/... */
+	const char *output;
 	long long warning, critical;	/* hundredths of a percent */
 	struct stats_sum cur, total;
 	struct table tab;
@@ -209,13 +218,32 @@ stats_one(const char *domain, uint32_t day, const struct store_domain_day *d,
 	return 0;
 }
 
-/* stats_options - --days and --json */
+/* stats_check_options - options that do not go together */
+static int
+stats_check_options(const struct stats_run *r)
+{
+	if (r->json && r->prometheus)
+		return admin_usage("stats", "--json and --prometheus exclude "
+		    "each other");
+	if ((r->output != NULL || r->textfile) && !r->prometheus)
+		return admin_usage("stats", "--%s needs --prometheus",
+		    r->output ? "output" : "textfile");
+	if (r->output != NULL && r->textfile)
+		return admin_usage("stats", "--output and --textfile exclude "
+		    "each other");
+	return 0;
+}
+
+/* stats_options - --days, --json, --prometheus, --output, --textfile */
 static int
 stats_options(struct stats_run *r, int argc, char **argv, long long *days)
 {
 	static const struct option opts[] = {
 		{ "days", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "prometheus", no_argument, NULL, 'p' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "textfile", no_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char	*end;
@@ -225,6 +253,14 @@ stats_options(struct stats_run *r, int argc, char **argv, long long *days)
 	while ((ch = admin_getopt("stats", argc, argv, opts, &status)) >= 0) {
 		if (ch == 'j')
 			r->json = true;
+		else if (ch == 'p')
+			r->prometheus = true;
+		else if (ch == 'o' && optarg[0] == '\0')
+			return admin_usage("stats", "empty --output file name");
+		else if (ch == 'o')
+			r->output = optarg;
+		else if (ch == 't')
+			r->textfile = true;
 		else if (ch == 'd' && ((*days = strtoll(optarg, &end, 10)) < 1 ||
 		    *days > 36500 || *end != '\0' || end == optarg))
 			return admin_usage("stats", "bad number of days \"%s\" "
@@ -235,7 +271,24 @@ stats_options(struct stats_run *r, int argc, char **argv, long long *days)
 	if (optind < argc)
 		return admin_usage("stats", "unexpected argument \"%s\"",
 		    argv[optind]);
-	return 0;
+	return stats_check_options(r);
+}
+
+/* stats_prom - --prometheus, to standard output or a file */
+static int
+stats_prom(struct admin *a, const struct stats_run *r, long long days)
+{
+	char	*path;
+	int	 rc;
+
+	if (!r->textfile && r->output == NULL)
+		return stats_prometheus(a, stdout, days);
+	if (r->output != NULL)
+		return stats_prometheus_file(a, r->output, days);
+	path = xasprintf("%s/%s", a->cfg->metrics_textfile_dir, STATS_TEXTFILE);
+	rc = stats_prometheus_file(a, path, days);
+	free(path);
+	return rc;
 }
 
 /* cmd_stats - per-domain bounce rates */
@@ -248,7 +301,10 @@ cmd_stats(struct admin *a, int argc, char **argv)
 	uint32_t today = bg_day(time(NULL));
 	int	 rc;
 
-	if ((rc = stats_options(r, argc, argv, &days)) != 0) {
+	if ((rc = stats_options(r, argc, argv, &days)) != 0 ||
+	    r->prometheus) {
+		if (rc == 0)
+			rc = stats_prom(a, r, days);
 		free(r);
 		return rc;
 	}

@@ -10,6 +10,8 @@
  *	bg_seed -c FILE encode ADDRESS UNIX-TIME
  *	bg_seed -c FILE token TOKEN
  *	bg_seed -c FILE sent DOMAIN
+ *	bg_seed -c FILE count-sent DOMAIN COUNT
+ *	bg_seed -c FILE bounce ADDRESS REASON [ACTION [SCOPE [COUNT]]]
  *	bg_seed -c FILE hold ADDRESS
  *
  *	A helper for the milter's tests and benchmark, using the store and
@@ -22,7 +24,12 @@
  *	token TOKEN", or the reason a VERP address is refused, and exits 1
  *	for anything but valid. encode prints the VERP address of ADDRESS
  *	as if stamped at UNIX-TIME (tests of expired stamps). token prints the recipients of a token,
- *	one per line. sent prints today's sent counter of a domain. hold
+ *	one per line. sent prints today's sent counter of a domain.
+ *	count-sent counts COUNT sends to DOMAIN today, as the milter does.
+ *	bounce records COUNT (default 1) bounces of REASON for ADDRESS
+ *	through the real policy, as the pipe does: ACTION is the DSN
+ *	action (default "failed"; "delayed" makes a delay notice), SCOPE
+ *	the sender domain of a complaint (REASON "feedback"). hold
  *	starts an update of ADDRESS and sleeps inside its transaction, for
  *	a test to kill it there with SIGKILL.
  * DIAGNOSTICS
@@ -36,6 +43,7 @@
 
 #include "libbase.h"
 #include "libconf.h"
+#include "libpolicy.h"
 #include "libstore.h"
 #include "libverp.h"
 
@@ -206,6 +214,53 @@ seed_sent_fn(const char *domain, uint32_t day,
 	return 0;
 }
 
+/* seed_count_sent - COUNT sends to a domain today */
+static int
+seed_count_sent(struct store *st, const char *domain, long n)
+{
+	const char *const one[] = { domain };
+
+	for (long i = 0; i < n; i++)
+		if (store_count_sent(st, one, 1, bg_day(time(NULL))) !=
+		    STORE_OK) {
+			fprintf(stderr, "bg_seed: %s\n", store_error(st));
+			return 1;
+		}
+	return 0;
+}
+
+/* seed_bounce - COUNT bounces of a reason through the policy */
+static int
+seed_bounce(struct store *st, const struct config *cfg, int argc,
+    char **argv)
+{
+	int	 reason = reason_lookup(argv[5]);
+	long	 n = argc > 8 ? atol(argv[8]) : 1;
+	struct policy_input in;
+	struct policy_result out;
+	struct policy p = { cfg, &in, &out };
+
+	if (reason < 0) {
+		fprintf(stderr, "bg_seed: unknown reason %s\n", argv[5]);
+		return 2;
+	}
+	memset(&in, 0, sizeof(in));
+	in.reason = (enum reason)reason;
+	in.hard = true;
+	in.dsn_action = argc > 6 ? argv[6] : "failed";
+	in.scope = argc > 7 ? argv[7] : NULL;
+	in.verp = "valid";
+	for (long i = 0; i < n; i++) {
+		in.now = time(NULL);
+		if (store_update(st, argv[4], NULL, policy_apply, &p, 0) !=
+		    STORE_OK) {
+			fprintf(stderr, "bg_seed: %s\n", store_error(st));
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -216,7 +271,7 @@ main(int argc, char **argv)
 
 	if (argc < 5 || strcmp(argv[1], "-c") != 0) {
 		fprintf(stderr, "usage: bg_seed -c FILE suppress|seed|decode|encode|"
-		    "token|sent ARGS...\n");
+		    "token|sent|count-sent|bounce|hold ARGS...\n");
 		return 2;
 	}
 	if ((cfg = config_load(argv[2], &err)) == NULL) {
@@ -247,6 +302,10 @@ main(int argc, char **argv)
 		    STORE_OK ? 0 : 1;
 	else if (strcmp(argv[3], "token") == 0)
 		rc = seed_token(st, argv[4]);
+	else if (strcmp(argv[3], "count-sent") == 0 && argc == 6)
+		rc = seed_count_sent(st, argv[4], atol(argv[5]));
+	else if (strcmp(argv[3], "bounce") == 0 && argc >= 6)
+		rc = seed_bounce(st, cfg, argc, argv);
 	else if (strcmp(argv[3], "sent") == 0) {
 		struct seed_sent s = { argv[4], bg_day(time(NULL)), 0 };
 

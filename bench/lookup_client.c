@@ -6,6 +6,7 @@
  * DESCRIPTION
  *	lookup_client -s SOCKET [-k]
  *	lookup_client -s SOCKET -p CLIENTS -n REQUESTS -R FORMAT [-u RANGE]
+ *	    [-m TABLE]
  *
  *	The first form sends standard input to the socket, shuts its side
  *	down (as Exim's ${readsocket} does; -k keeps it open and waits for
@@ -17,7 +18,10 @@
  *	share of REQUESTS "check ADDRESS" lines (ADDRESS from FORMAT with a
  *	random number below RANGE for %u) and reading each answer before
  *	the next request; it checks that every answer is a whole line
- *	beginning with "ok" or "suppressed", and prints the rate.
+ *	beginning with "ok" or "suppressed", and prints the rate. With -m
+ *	it asks the socketmap TABLE instead ("LEN:TABLE KEY," netstrings,
+ *	as Postfix does) and checks that every answer is a netstring
+ *	beginning with "OK " or "NOTFOUND ".
  * DIAGNOSTICS
  *	Exit status 0, or 1 when the socket cannot be reached or an answer
  *	is wrong.
@@ -32,7 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *lc_socket, *lc_format;
+static const char *lc_socket, *lc_format, *lc_table;
 static unsigned long lc_range = 1000000;
 static long lc_requests;
 static int lc_clients = 4;
@@ -108,23 +112,64 @@ lc_readline(int fd, char *buf, size_t cap)
 	return 0;
 }
 
+/* lc_readnet - one netstring answer, its payload in buf */
+static int
+lc_readnet(int fd, char *buf, size_t cap)
+{
+	size_t	 len = 0, n = 0;
+	char	 c;
+
+	while (read(fd, &c, 1) == 1 && c >= '0' && c <= '9')
+		len = len * 10 + (size_t)(c - '0');
+	if (c != ':' || len + 2 > cap)
+		return -1;
+	while (n < len + 1) {
+		ssize_t	 r = read(fd, buf + n, len + 1 - n);
+
+		if (r <= 0)
+			return -1;
+		n += (size_t)r;
+	}
+	if (buf[len] != ',')
+		return -1;
+	buf[len] = '\0';
+	return 0;
+}
+
+/* lc_ask - one request and its answer; false when the answer is wrong */
+static int
+lc_ask(int fd, const char *addr)
+{
+	char	 req[700], ans[1024];
+	int	 n;
+
+	if (lc_table == NULL) {
+		snprintf(req, sizeof(req), "check %s\n", addr);
+		return write(fd, req, strlen(req)) >= 0 &&
+		    lc_readline(fd, ans, sizeof(ans)) == 0 &&
+		    (strcmp(ans, "ok\n") == 0 ||
+		    strncmp(ans, "suppressed ", 11) == 0);
+	}
+	n = snprintf(req, sizeof(req), "%zu:%s %s,", strlen(lc_table) + 1 +
+	    strlen(addr), lc_table, addr);
+	return write(fd, req, (size_t)n) >= 0 &&
+	    lc_readnet(fd, ans, sizeof(ans)) == 0 &&
+	    (strncmp(ans, "OK ", 3) == 0 || strcmp(ans, "NOTFOUND ") == 0);
+}
+
 /* lc_worker - one connection of the load test */
 static void *
 lc_worker(void *arg)
 {
 	long	 n = (long)(intptr_t)arg;
 	unsigned seed = (unsigned)(intptr_t)&n ^ (unsigned)time(NULL);
-	char	 req[600], addr[512], ans[1024];
+	char	 addr[512];
 	int	 fd = lc_dial(), bad = 0;
 
 	for (long i = 0; i < n; i++) {
 		snprintf(addr, sizeof(addr), lc_format,
 		    (unsigned)((unsigned long)rand_r(&seed) % lc_range));
-		snprintf(req, sizeof(req), "check %s\n", addr);
-		if (write(fd, req, strlen(req)) < 0 ||
-		    lc_readline(fd, ans, sizeof(ans)) < 0 ||
-		    (strcmp(ans, "ok\n") != 0 &&
-		    strncmp(ans, "suppressed ", 11) != 0))
+		if (!lc_ask(fd, addr))
 			bad++;
 	}
 	close(fd);
@@ -159,9 +204,10 @@ main(int argc, char **argv)
 {
 	int	 c, keep = 0;
 
-	while ((c = getopt(argc, argv, "kn:p:R:s:u:")) != -1) {
+	while ((c = getopt(argc, argv, "km:n:p:R:s:u:")) != -1) {
 		switch (c) {
 		case 'k': keep = 1; break;
+		case 'm': lc_table = optarg; break;
 		case 'n': lc_requests = atol(optarg); break;
 		case 'p': lc_clients = atoi(optarg); break;
 		case 'R': lc_format = optarg; break;
@@ -177,6 +223,6 @@ main(int argc, char **argv)
 	return lc_once(keep);
 usage:
 	fprintf(stderr, "usage: lookup_client -s SOCKET [-k] | -s SOCKET -p "
-	    "CLIENTS -n REQUESTS -R FORMAT [-u RANGE]\n");
+	    "CLIENTS -n REQUESTS -R FORMAT [-u RANGE] [-m TABLE]\n");
 	return 2;
 }

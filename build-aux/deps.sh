@@ -8,7 +8,7 @@
 #   does nothing when all are there.
 
 build_pkgs="autoconf automake pkg-config make gcc libmilter-dev libgmime-3.0-dev libdb-dev db-util libpcre2-dev"
-test_pkgs="perl postfix miltertest swaks mandoc libmariadb3 libidn12 libspf2-2 clang libclang-rt-14-dev time procps iproute2"
+test_pkgs="perl postfix miltertest swaks mandoc libmariadb3 libidn12 libspf2-2 clang libclang-rt-14-dev time procps iproute2 chromium prometheus"
 demo_pkgs="postfix swaks iproute2"
 
 if_missing=0

@@ -33,6 +33,12 @@
  *				receives bounces: "OK 550 5.1.1 TEXT" for an
  *				address at verp_domain that is not a valid
  *				return path of ours, "NOTFOUND " otherwise
+ *	transport DOMAIN	for transport_maps: "OK TRANSPORT:" (the
+ *				backoff_transports entry of the domain's
+ *				back-off level) for a domain in back-off,
+ *				"NOTFOUND " otherwise, and also on a store
+ *				error: Postfix then uses its default
+ *				transport, so a broken store never defers mail
  *
  *	In monitor mode a suppressed address is logged and answered as not
  *	suppressed. Requests longer than LOOKUP_REQUEST_MAX and broken
@@ -47,6 +53,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "libbackoff.h"
 #include "libbase.h"
 #include "libmail.h"
 #include "milter.h"
@@ -298,6 +305,39 @@ lk_sockmap_verp_recipient(const struct mrt *rt, const char *key,
 	lk_netstring(out, reply);
 }
 
+/* lk_sockmap_transport - the "transport" table: back-off transports */
+static void
+lk_sockmap_transport(const struct mrt *rt, const char *key, struct buf *out)
+{
+	char	 domain[STORE_ADDR_MAX], err[MILTER_ERR_MAX], ans[64];
+	struct store_backoff rec;
+	struct backoff_params p;
+	const char *why, *t;
+	int	 rc;
+
+	/* Postfix also asks for "user@domain" and ".parent": domains only */
+	if (backoff_check_domain(key, domain, sizeof(domain), &why) < 0 ||
+	    (rc = mstore_backoff_get(domain, &rec, err, sizeof(err))) ==
+	    STORE_NOTFOUND) {
+		lk_netstring(out, "NOTFOUND ");
+		return;
+	}
+	if (rc != STORE_OK) {
+		log_warnx("lookup: store error domain=%s action=default-transport:"
+		    " %s", domain, err);
+		lk_netstring(out, "NOTFOUND ");
+		return;
+	}
+	backoff_params(rt->cfg, &p);
+	if ((t = backoff_transport(rt->cfg, backoff_level(&p, &rec,
+	    time(NULL)))) == NULL) {
+		lk_netstring(out, "NOTFOUND ");
+		return;
+	}
+	snprintf(ans, sizeof(ans), "OK %s:", t);
+	lk_netstring(out, ans);
+}
+
 /* lk_sockmap - answer one socketmap request "NAME KEY" */
 static void
 lk_sockmap(const char *req, size_t len, struct buf *out)
@@ -327,9 +367,11 @@ lk_sockmap(const char *req, size_t len, struct buf *out)
 		    strchr(key, '@') == NULL ? "NOTFOUND " : ans);
 	} else if (strcmp(text, "verp_recipient") == 0)
 		lk_sockmap_verp_recipient(rt, key, out);
+	else if (strcmp(text, "transport") == 0)
+		lk_sockmap_transport(rt, key, out);
 	else
 		lk_netstring(out, "PERM unknown table name (use suppressed, "
-		    "verp or verp_recipient)");
+		    "verp, verp_recipient or transport)");
 	rt_release(rt);
 }
 

@@ -66,6 +66,8 @@ int	mstore_count_sent(const char *const *, size_t, uint32_t, char *,
 	    size_t);
 int	mstore_token_put(const char *, uint32_t, const char *const *, size_t,
 	    char *, size_t);
+int	mstore_backoff_get(const char *, struct store_backoff *, char *,
+	    size_t);
 
 /* sendcount.c */
 void	sendcount_start(void);

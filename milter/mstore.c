@@ -253,3 +253,27 @@ mstore_token_put(const char *token, uint32_t day, const char *const *rcpts,
 
 	return mstore_call(mstore_do_token, &a, err, errlen);
 }
+
+struct ms_backoff {
+	const char *domain;
+	struct store_backoff *rec;
+};
+
+/* mstore_do_backoff - store_backoff_get() through mstore_call() */
+static int
+mstore_do_backoff(struct store *st, void *arg)
+{
+	struct ms_backoff *a = arg;
+
+	return store_backoff_get(st, a->domain, a->rec);
+}
+
+/* mstore_backoff_get - a destination domain's back-off record */
+int
+mstore_backoff_get(const char *domain, struct store_backoff *rec, char *err,
+    size_t errlen)
+{
+	struct ms_backoff a = { domain, rec };
+
+	return mstore_call(mstore_do_backoff, &a, err, errlen);
+}

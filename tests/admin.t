@@ -138,7 +138,7 @@ usage_case 'bounceguard: too many arguments (usage: bounceguard show [--json] AD
 usage_case 'bounceguard: unknown option "--all" (usage: bounceguard show [--json] ADDRESS|@DOMAIN)' show --all a@example.org
 usage_case 'bounceguard: no file given (usage: bounceguard import FILE)' import
 usage_case 'bounceguard: unexpected argument "x" (usage: bounceguard export)' export x
-usage_case 'bounceguard: bad number of days "0" (1 to 36500) (usage: bounceguard stats [--days N] [--json])' stats --days 0
+usage_case 'bounceguard: bad number of days "0" (1 to 36500) (usage: bounceguard stats [--days N] [--json | --prometheus [--output FILE | --textfile]])' stats --days 0
 usage_case 'bounceguard: unexpected argument "now" (usage: bounceguard expire)' expire now
 usage_case "bounceguard: no subcommand given $U_VERP" verp
 usage_case "bounceguard: unknown subcommand \"frob\" $U_VERP" verp frob x
@@ -154,7 +154,7 @@ usage_case 'bounceguard: unknown command "frob" (usage: bounceguard help [COMMAN
 # ---- help ----
 bg help
 is "help: exit 0" "$rc" 0
-for c in dump show suppress unsuppress import export stats expire verp check db parse; do
+for c in dump show suppress unsuppress import export stats report expire verp check db parse; do
 	like "help lists $c" "$out" "^  $c( |\$)"
 done
 bg help dump
@@ -167,7 +167,7 @@ like "--help lists the commands" "$out" "^  import FILE\$"
 
 # ---- the manual page documents every command and column ----
 man=$BG_SRC/man/bounceguard.8
-for c in dump show suppress unsuppress import export stats expire verp check db parse help version; do
+for c in dump show suppress unsuppress import export stats report expire verp check db parse help version; do
 	like "bounceguard(8) documents $c" "$(grep -A1 '^\.It Cm ' "$man")" "^\.It Cm $c( |\$)"
 done
 for c in address state reason scope source since expires hard soft block complaint first_bounce last_bounce last_reason last_status last_diagnostic; do
@@ -508,7 +508,8 @@ db verify: addresses.db: ok
 db verify: events.db: ok
 db verify: domains.db: ok
 db verify: tokens.db: ok
-db verify: seen.db: ok"
+db verify: seen.db: ok
+db verify: backoff.db: ok"
 mkdir "$T/backups"
 [ -n "$AS_USER" ] && chown nobody "$T/backups"
 bg db backup "$T/backups/b1"

@@ -53,7 +53,7 @@ suppressed bob@example.org|9:NOTFOUND ,
 suppressed example.org|9:NOTFOUND ,
 suppressed jane@|9:NOTFOUND ,
 suppressed sue@example.org|9:NOTFOUND ,
-nosuchmap jane@example.org|64:PERM unknown table name (use suppressed, verp or verp_recipient),
+nosuchmap jane@example.org|75:PERM unknown table name (use suppressed, verp, verp_recipient or transport),
 nospace|43:PERM malformed request: expected "NAME KEY",
 TABLE
 got=$(ask "$(ns 'verp bob@example.org')")

@@ -110,6 +110,7 @@ MSG
 run_pipe "$v" C1 < "$T/msg"
 check "complaint: suppressed with scope" grep -q "C1: bounce recipient=<angry@example.org> reason=feedback type=complaint .*action=suppressed scope=news.example.com" "$T/err"
 check "complaint: scoped suppression in the store" sh -c "$AS_USER $TOOL get $T/bounceguard.conf angry@example.org | grep -q '^supp scope=news.example.com reason=feedback source=complaint expires=0'"
+check "complaint: counted for its sender domain in the metrics" sh -c "$BG_BUILD/bounceguard -c $T/bounceguard.conf stats --prometheus | grep -qx 'bounceguard_complaints_total{sender_domain=\"news.example.com\"} 1'"
 
 # Forged, stale and unsigned bounces are quarantined and change nothing.
 v=$(verp victim@example.org)

@@ -396,6 +396,26 @@ cfg_check_reasons(const struct strlist *l, char *why, size_t wl)
 	return 0;
 }
 
+/* cfg_check_services - every list element is a master.cf service name */
+static int
+cfg_check_services(const struct strlist *l, char *why, size_t wl)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const char *s = l->v[i];
+		size_t	 n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.");
+
+		if (s[n] != '\0' || n == 0 || n > 32 || !isalpha((unsigned
+		    char)s[0])) {
+			snprintf(why, wl, "bad service name \"%s\": expected a "
+			    "letter, then letters, digits, '-', '_' or '.', at "
+			    "most 32", s);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* cfg_free_value - release what a key's field owns */
 static void
 cfg_free_value(struct config *cfg, const struct cfg_entry *e)
@@ -498,6 +518,11 @@ cfg_set_list(struct config *cfg, const struct cfg_entry *e, const char *v,
 	strlist_split(v, &l);
 	if (e->opts != NULL && strcmp(e->opts, "reasons") == 0 &&
 	    cfg_check_reasons(&l, why, wl) < 0) {
+		strlist_free(&l);
+		return -1;
+	}
+	if (e->opts != NULL && strcmp(e->opts, "services") == 0 &&
+	    cfg_check_services(&l, why, wl) < 0) {
 		strlist_free(&l);
 		return -1;
 	}

@@ -7,7 +7,8 @@
  *            MODE and PERCENT (hundredths of a percent); 0/0 means none.
  *   options: for ENUM, the allowed values separated by '|', the first
  *            being value 0; for LIST, "reasons" when every element must be
- *            a reason name; for STR, the syntax the value must have:
+ *            a reason name, "services" when every element must be a Postfix
+ *            master.cf service name; for STR, the syntax the value must have:
  *            "path" (absolute), "name" (a user or group name), "domain",
  *            "token" (lower-case letters and digits, at most 16),
  *            "socket" (unix:/PATH or inet:PORT@ADDR), "header" (a header
@@ -79,6 +80,20 @@ CFG_KEY(store_cache_size, SIZE, "32M", 1LL << 20, 16LL << 30, NULL)
 /* Reporting. */
 CFG_KEY(health_warning_rate, PERCENT, "2%", 0, 10000, NULL)
 CFG_KEY(health_critical_rate, PERCENT, "5%", 0, 10000, NULL)
+CFG_KEY(metrics_max_domains, INT, "50", 0, 100000, NULL)
+CFG_KEY(metrics_textfile_dir, STR, "/var/lib/prometheus/node-exporter", 0, 0,
+    "path")
+
+/* Adaptive back-off for Postfix (bounceguard follow, the transport table). */
+CFG_KEY(backoff_reasons, LIST, "speeding, toomanyconn, blocked, badreputation",
+    0, 0, "reasons")
+CFG_KEY(backoff_transports, LIST, "bgslow1, bgslow2, bgslow3", 0, 0,
+    "services")
+CFG_KEY(backoff_threshold, INT, "3", 1, 100000, NULL)
+CFG_KEY(backoff_window, DURATION, "10m", 1, 7LL * 86400, NULL)
+CFG_KEY(backoff_settle_time, DURATION, "1m", 0, 86400, NULL)
+CFG_KEY(backoff_decay_time, DURATION, "30m", 1, 30LL * 86400, NULL)
+CFG_KEY(backoff_recover_deliveries, INT, "200", 1, 100000000, NULL)
 
 /* The milter daemon and its lookup socket. */
 CFG_KEY(milter_socket, STR, "unix:/run/bounceguard/milter.sock", 0, 0, "socket")

@@ -253,3 +253,22 @@ quarantine_account(const char *dir, long long added,
 	errno = saved;
 	return rc;
 }
+
+/* quarantine_count - the files of new/ and cur/ and their bytes, counted
+   now (for metrics: exact, where .usage may have drifted) */
+int
+quarantine_count(const char *dir, size_t *files, long long *bytes)
+{
+	struct q_list l = { NULL, 0, 0, 0 };
+	struct quarantine_pruned unused;
+	int	 rc = 0;
+
+	memset(&unused, 0, sizeof(unused));
+	if (q_scan(dir, "new", 0, &l, &unused) < 0 ||
+	    q_scan(dir, "cur", 0, &l, &unused) < 0)
+		rc = -1;
+	*files = l.n;
+	*bytes = l.total;
+	q_free(&l);
+	return rc;
+}

@@ -17,6 +17,9 @@
  *	oldest until the total fits max_size, stale files of tmp/, and
  *	rewrites the exact total. Both count what they removed.
  *
+ *	quarantine_count() counts the regular files of new/ and cur/ and
+ *	their bytes, without locking or changing anything.
+ *
  *	Only regular files in new/, cur/ and tmp/ are touched; links and
  *	directories are left alone.
  * DIAGNOSTICS
@@ -49,5 +52,6 @@ int	quarantine_account(const char *dir, long long added,
 	    struct quarantine_pruned *);
 int	quarantine_prune(const char *dir, const struct quarantine_limits *,
 	    time_t now, struct quarantine_pruned *);
+int	quarantine_count(const char *dir, size_t *files, long long *bytes);
 
 #endif

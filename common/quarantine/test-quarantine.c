@@ -96,6 +96,18 @@ test_account(void)
 	is_int(p.kept_bytes, 8000, "and reported");
 }
 
+/* test_count - quarantine_count() agrees with what is there */
+static void
+test_count(size_t files, long long bytes, const char *what)
+{
+	size_t	 n = 0;
+	long long b = 0;
+
+	is_int(quarantine_count(dir, &n, &b), 0, "%s: counted", what);
+	is_int((long long)n, (long long)files, "%s: files", what);
+	is_int(b, bytes, "%s: bytes", what);
+}
+
 /* test_prune - age, stale tmp/ files, links, a drifted total */
 static void
 test_prune(void)
@@ -117,6 +129,7 @@ test_prune(void)
 	    "a link is neither followed nor removed");
 	is_int((long long)p.removed, 2, "two files removed");
 	is_int(usage(), 8000, "the total counts regular files of new/ and cur/");
+	test_count(2, 8000, "count: regular files of new/ and cur/ only");
 	unlink(link);
 	free(link);
 }
@@ -127,9 +140,14 @@ test_missing(void)
 {
 	struct quarantine_limits lim = { 1, 1 };
 	struct quarantine_pruned p;
+	size_t	 n = 1;
+	long long b = 1;
 
 	is_int(quarantine_prune("/nonexistent/quarantine", &lim, time(NULL),
 	    &p), -1, "a missing directory is an error");
+	is_int(quarantine_count("/nonexistent/quarantine", &n, &b), 0,
+	    "a missing directory counts as empty");
+	ok(n == 0 && b == 0, "with nothing in it");
 }
 
 int

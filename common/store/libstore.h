@@ -11,6 +11,7 @@
  *	store_addr.c	address records, their history, suppression lookups
  *	store_domain.c	per-domain, per-day counters
  *	store_token.c	per-message VERP tokens
+ *	store_backoff.c	per-domain back-off records, the log follower's place
  *	store_codec.c	the records' encoding, with pack.c's portable
  *			integers and strings
  *	store_maint.c	maintenance for the administrator's tool: batches,

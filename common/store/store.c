@@ -97,6 +97,7 @@ static const struct {
 	{ "domains.db", offsetof(struct store, domain) },
 	{ "tokens.db", offsetof(struct store, token) },
 	{ "seen.db", offsetof(struct store, seen) },
+	{ "backoff.db", offsetof(struct store, backoff) },
 };
 
 #define STORE_DB_SLOT(st, i) ((DB **)(void *)((char *)(st) + store_dbs[i].off))

@@ -12,11 +12,18 @@
  *	events.db	address NUL time(us) -> struct store_event, the
  *			bounded per-address history
  *	domains.db	domain NUL day -> struct store_domain_day, sent
- *			and bounced counters per recipient domain and day
+ *			and bounced counters per recipient domain and day;
+ *			"@" sender-domain NUL day -> the same struct, only
+ *			its complaint counter used: complaints about mail
+ *			from that sender domain (store_foreach_sender())
  *	tokens.db	per-message VERP token -> recipient list
  *	seen.db		message digest -> time, so a bounce the MTA
  *			delivers twice is recorded once
- *	meta.db		"schema_version" and other bookkeeping
+ *	meta.db		"schema_version" and other bookkeeping, such as
+ *			where bounceguard follow stopped reading a log
+ *	backoff.db	recipient domain -> struct store_backoff, the
+ *			adaptive back-off state of a destination; created
+ *			in an older store when a program opens it
  *
  *	Every process opens the environment with DB_REGISTER|DB_RECOVER:
  *	when a process died inside it, the next opener runs recovery.
@@ -34,6 +41,13 @@
  *	The update function returns 0 to write its changes, STORE_NOCHANGE
  *	to leave everything as it was, or a negative value that aborts the
  *	transaction and is returned to the caller.
+ *
+ *	store_backoff_batch() changes the back-off records of several
+ *	domains and writes one meta.db value (the log follower's position)
+ *	in one transaction, so that a position is never saved without the
+ *	signals read before it, nor the signals without it. Its function
+ *	returns 0 to write, STORE_NOCHANGE, or STORE_DELETE to remove the
+ *	record.
  * DIAGNOSTICS
  *	Functions return STORE_OK, STORE_NOTFOUND, or an error: STORE_ETEMP
  *	(locked past store_lock_timeout, disk full, permissions, missing
@@ -149,6 +163,21 @@ struct store_delta {
 	const char *reason;
 };
 
+/* The back-off state of one recipient domain (see backoff(3)). */
+struct store_backoff {
+	uint32_t level;			/* as last written; decays when read */
+	uint32_t strikes;		/* signals toward the next raise */
+	uint32_t delivered;		/* deliveries since the last signal */
+	uint32_t signals;		/* every signal ever counted */
+	bool	 manual;		/* set by hand: fixed until cleared */
+	int64_t	 strike_since;		/* first strike of the window */
+	int64_t	 last_signal;
+	int64_t	 raised;		/* last raise */
+	int64_t	 changed;		/* last change of level */
+	char	 reason[STORE_NAME_MAX];	/* of the last signal */
+	char	 reply[STORE_TEXT_MAX];		/* the last signal's reply */
+};
+
 struct store_opts {
 	long long lock_timeout;		/* seconds */
 	long long cache_size;		/* bytes */
@@ -170,8 +199,11 @@ typedef int (*store_addr_fn)(const char *, const struct store_addr *, void *);
 typedef int (*store_event_fn)(const char *, const struct store_event *, void *);
 typedef int (*store_domain_fn)(const char *, uint32_t,
 		const struct store_domain_day *, void *);
+typedef int (*store_backoff_fn)(const char *, struct store_backoff *, bool,
+		void *);
 
 #define STORE_NOCHANGE	1		/* from an update function */
+#define STORE_DELETE	3		/* from a back-off function */
 
 /* Update flags. */
 #define STORE_NOSYNC	(1 << 0)	/* counters: durability not needed */
@@ -195,8 +227,15 @@ int	store_count_sent(struct store *, const char *const *, size_t, uint32_t);
 int	store_foreach_addr(struct store *, store_addr_fn, void *);
 int	store_foreach_event(struct store *, const char *, store_event_fn, void *);
 int	store_foreach_domain(struct store *, uint32_t, store_domain_fn, void *);
+int	store_foreach_sender(struct store *, uint32_t, store_domain_fn, void *);
 
 int	store_checkpoint(struct store *);
+
+int	store_backoff_get(struct store *, const char *, struct store_backoff *);
+int	store_backoff_batch(struct store *, size_t, const char *const *,
+	    store_backoff_fn, void *const *, const char *, const void *, size_t);
+int	store_foreach_backoff(struct store *, store_backoff_fn, void *);
+int	store_meta_get(struct store *, const char *, void *, size_t, size_t *);
 
 int	store_token_put(struct store *, const char *, uint32_t,
 	    const char *const *, size_t);

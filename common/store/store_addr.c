@@ -222,6 +222,7 @@ static int
 store_write_change(struct store *st, DB_TXN *txn, const struct store_change *c,
     struct store_addr *rec, struct store_event *ev, struct store_delta *d)
 {
+	uint32_t day;
 	int	 rc;
 
 	rec->updated = time(NULL);
@@ -230,10 +231,15 @@ store_write_change(struct store *st, DB_TXN *txn, const struct store_change *c,
 	if (!(c->flags & STORE_NOEVENT) && ev->time != 0 &&
 	    (rc = store_add_event(st, txn, c->addr, ev)) != STORE_OK)
 		return rc;
+	day = bg_day(ev->time ? ev->time : time(NULL));
+	/* The complaint's scope is the sender domain it is about. */
+	if (d->complaint &&
+	    (rc = store_count_complaint(st, txn, ev->scope, day)) != STORE_OK)
+		return rc;
 	if (d->bounced || d->hard || d->soft || d->block || d->complaint ||
 	    d->other || d->unverified)
 		return store_domain_apply(st, txn, store_domain_of(c->addr),
-		    bg_day(ev->time ? ev->time : time(NULL)), d, 0);
+		    day, d, 0);
 	return STORE_OK;
 }
 

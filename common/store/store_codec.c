@@ -215,3 +215,50 @@ store_decode_domain(const void *p, size_t len, struct store_domain_day *d)
 	}
 	return u.err || u.off != u.len ? -1 : 0;
 }
+
+#define STORE_FORMAT_BACKOFF	1
+
+/* store_encode_backoff - a domain's back-off state */
+void
+store_encode_backoff(const struct store_backoff *s, struct buf *b)
+{
+	pack_u8(b, STORE_FORMAT_BACKOFF);
+	pack_u32(b, s->level);
+	pack_u32(b, s->strikes);
+	pack_u32(b, s->delivered);
+	pack_u32(b, s->signals);
+	pack_u8(b, s->manual ? 1 : 0);
+	pack_u64(b, (uint64_t)s->strike_since);
+	pack_u64(b, (uint64_t)s->last_signal);
+	pack_u64(b, (uint64_t)s->raised);
+	pack_u64(b, (uint64_t)s->changed);
+	pack_str(b, s->reason);
+	pack_str(b, s->reply);
+}
+
+/* store_decode_backoff - a domain's back-off state */
+int
+store_decode_backoff(const void *p, size_t len, struct store_backoff *s)
+{
+	struct unpack u;
+	uint8_t	 manual;
+
+	memset(s, 0, sizeof(*s));
+	unpack_init(&u, p, len);
+	if (unpack_u8(&u) != STORE_FORMAT_BACKOFF)
+		return -1;
+	s->level = unpack_u32(&u);
+	s->strikes = unpack_u32(&u);
+	s->delivered = unpack_u32(&u);
+	s->signals = unpack_u32(&u);
+	if ((manual = unpack_u8(&u)) > 1)
+		return -1;
+	s->manual = manual == 1;
+	s->strike_since = (int64_t)unpack_u64(&u);
+	s->last_signal = (int64_t)unpack_u64(&u);
+	s->raised = (int64_t)unpack_u64(&u);
+	s->changed = (int64_t)unpack_u64(&u);
+	unpack_str(&u, s->reason, sizeof(s->reason));
+	unpack_str(&u, s->reply, sizeof(s->reply));
+	return u.err || u.off != u.len ? -1 : 0;
+}

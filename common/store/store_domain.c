@@ -8,6 +8,14 @@
  *	so one domain's days are adjacent and in order. The milter counts
  *	sends in batches with cheap (non-synchronous) commits; bounces add
  *	to the same records inside their own durable transaction.
+ *
+ *	Complaints are also counted per sender domain (the domain whose
+ *	mail was reported), in the same database under the key "@" sender
+ *	domain (no domain can start with "@"), so that they are written in
+ *	the bounce's transaction with no new database file. The "@" keys
+ *	sort together; store_foreach_domain() skips them and
+ *	store_foreach_sender() reads only them. A complaint whose sender
+ *	domain is unknown is counted under "@" alone.
  * DIAGNOSTICS
  *	See store.h.
  *--*/
@@ -138,34 +146,57 @@ store_count_sent(struct store *st, const char *const *domains, size_t n,
 	return rc;
 }
 
-/* store_foreach_domain - every domain-day record from a day on */
+/* store_count_complaint - count a complaint for its sender domain */
 int
-store_foreach_domain(struct store *st, uint32_t since, store_domain_fn fn,
-    void *arg)
+store_count_complaint(struct store *st, DB_TXN *txn, const char *sender,
+    uint32_t day)
+{
+	static const struct store_delta one = { .complaint = 1 };
+	char	 key[STORE_SCOPE_MAX + 1];
+
+	key[0] = '@';
+	if (bg_strlcpy(key + 1, sender, sizeof(key) - 1) >= sizeof(key) - 1)
+		return STORE_OK;	/* cannot be a domain */
+	return store_domain_apply(st, txn, key, day, &one, 0);
+}
+
+/* store_domain_walk - domain-day records of one kind, from a day on */
+static int
+store_domain_walk(struct store *st, uint32_t since, bool senders,
+    store_domain_fn fn, void *arg)
 {
 	unsigned char key[STORE_ADDR_MAX + 8], data[STORE_RECORD_MAX];
 	struct store_domain_day d;
 	DBC	*c;
 	DBT	 k, v;
 	int	 rc, stop = 0;
+	u_int32_t how = senders ? DB_SET_RANGE : DB_NEXT;
 
 	if ((rc = st->domain->cursor(st->domain, NULL, &c,
 	    DB_READ_COMMITTED)) != 0)
 		return store_fail(st, rc, "cursor on", "domains.db");
 	store_dbt_out(&k, key, sizeof(key));
 	store_dbt_out(&v, data, sizeof(data));
-	while (stop == 0 && (rc = c->get(c, &k, &v, DB_NEXT)) == 0) {
+	key[0] = '@';
+	k.size = 1;	/* DB_SET_RANGE: the first key from "@" on */
+	while (stop == 0 && (rc = c->get(c, &k, &v, how)) == 0) {
 		size_t	 dlen = strnlen((char *)key, k.size);
 		uint32_t day;
 
+		how = DB_NEXT;
 		if (dlen + 5 != k.size || store_decode_domain(data, v.size,
 		    &d) < 0) {
 			rc = DB_VERIFY_BAD;
 			break;
 		}
+		if ((key[0] == '@') != senders) {
+			if (senders)
+				break;	/* past the "@" keys */
+			continue;
+		}
 		day = pack_get_be32(key + dlen + 1);
 		if (day >= since)
-			stop = fn((char *)key, day, &d, arg);
+			stop = fn((char *)key + senders, day, &d, arg);
 	}
 	c->close(c);
 	if (rc == DB_VERIFY_BAD)
@@ -173,4 +204,21 @@ store_foreach_domain(struct store *st, uint32_t since, store_domain_fn fn,
 	if (rc != 0 && rc != DB_NOTFOUND)
 		return store_fail(st, rc, "read", "domains.db");
 	return stop < 0 ? stop : STORE_OK;
+}
+
+/* store_foreach_domain - every recipient domain-day record from a day on */
+int
+store_foreach_domain(struct store *st, uint32_t since, store_domain_fn fn,
+    void *arg)
+{
+	return store_domain_walk(st, since, false, fn, arg);
+}
+
+/* store_foreach_sender - every sender domain's complaints per day, from a
+   day on ("" for complaints whose sender domain was not found) */
+int
+store_foreach_sender(struct store *st, uint32_t since, store_domain_fn fn,
+    void *arg)
+{
+	return store_domain_walk(st, since, true, fn, arg);
 }

@@ -31,6 +31,7 @@ struct store {
 	DB	*token;
 	DB	*seen;
 	DB	*meta;
+	DB	*backoff;
 	char	*dir;
 	int	 active;		/* bounceguard.active, flock'ed shared */
 	struct store_opts opts;
@@ -73,9 +74,12 @@ void	store_encode_event(const struct store_event *, struct buf *);
 int	store_decode_event(const void *, size_t, struct store_event *);
 void	store_encode_domain(const struct store_domain_day *, struct buf *);
 int	store_decode_domain(const void *, size_t, struct store_domain_day *);
+void	store_encode_backoff(const struct store_backoff *, struct buf *);
+int	store_decode_backoff(const void *, size_t, struct store_backoff *);
 
 size_t	store_domain_key(const char *, uint32_t, unsigned char *, size_t);
 int	store_domain_apply(struct store *, DB_TXN *, const char *, uint32_t,
 	    const struct store_delta *, uint32_t);
+int	store_count_complaint(struct store *, DB_TXN *, const char *, uint32_t);
 
 #endif

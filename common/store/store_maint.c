@@ -38,7 +38,7 @@ volatile sig_atomic_t store_maint_interrupt;
 
 const char *const store_files[] = {
 	"meta.db", "addresses.db", "events.db", "domains.db", "tokens.db",
-	"seen.db", NULL,
+	"seen.db", "backoff.db", NULL,
 };
 
 /* maint_apply - one address of a batch, inside the transaction */

@@ -279,6 +279,17 @@ sum_domain(const char *domain, uint32_t day, const struct store_domain_day *d,
 	return 0;
 }
 
+/* count_domains - store_foreach_domain callback: records, none "@" */
+static int
+count_domains(const char *domain, uint32_t day,
+    const struct store_domain_day *d, void *arg)
+{
+	(void)day;
+	(void)d;
+	*(size_t *)arg += domain[0] == '@' ? 1000 : 1;
+	return 0;
+}
+
 /* test_domains - send counters and bounce counters meet per day */
 static void
 test_domains(void)
@@ -298,6 +309,66 @@ test_domains(void)
 	is_int(sum[0], 2, "sends counted for today only");
 	is_int(sum[1], 1, "bounce counted for the domain");
 	is_int(sum[2], 1, "hard bounce counted for the domain");
+	store_close(st);
+	free(dir);
+}
+
+/* add_complaint - update function: a complaint about mail from a domain */
+static int
+add_complaint(struct store_addr *a, bool existed, struct store_event *ev,
+    struct store_delta *d, void *arg)
+{
+	(void)existed;
+	a->complaint_count++;
+	d->complaint = 1;
+	ev->time = time(NULL);
+	bg_strlcpy(ev->type, "complaint", sizeof(ev->type));
+	bg_strlcpy(ev->scope, arg, sizeof(ev->scope));
+	return 0;
+}
+
+/* sum_sender - store_foreach_sender callback: "domain=count;" in order */
+static int
+sum_sender(const char *domain, uint32_t day, const struct store_domain_day *d,
+    void *arg)
+{
+	struct buf *b = arg;
+
+	(void)day;
+	buf_printf(b, "%s=%u/%u/%u;", domain, d->complaint, d->sent,
+	    d->bounced);
+	return 0;
+}
+
+/* test_senders - complaints counted per sender domain, apart from the
+   recipient domains */
+static void
+test_senders(void)
+{
+	static const char *const batch[] = { "0digits.example", "zz.example" };
+	char	*dir = new_dir();
+	struct store *st = open_store(dir, 5);
+	struct buf b = BUF_INIT;
+	uint32_t sum[3] = { 0, 0, 0 };
+	size_t	 ndomains = 0;
+
+	store_count_sent(st, batch, 2, bg_day(time(NULL)));
+	store_update(st, "x@example.org", NULL, add_complaint, "news.example",
+	    0);
+	store_update(st, "y@example.org", NULL, add_complaint, "news.example",
+	    0);
+	store_update(st, "z@example.org", NULL, add_complaint, "", 0);
+	store_update(st, "x@example.org", NULL, add_hard, NULL, 0);
+	is_int(store_foreach_sender(st, 0, sum_sender, &b), STORE_OK,
+	    "walk the sender domains");
+	is_str(buf_cstr(&b), "=1/0/0;news.example=2/0/0;",
+	    "complaints per sender domain, unknown sender as \"\"");
+	buf_reset(&b);
+	store_foreach_domain(st, 0, sum_domain, sum);
+	is_int(sum[2], 1, "recipient domain still counted");
+	store_foreach_domain(st, 0, count_domains, &ndomains);
+	is_int(ndomains, 3, "recipient domain walk skips the sender keys");
+	buf_free(&b);
 	store_close(st);
 	free(dir);
 }
@@ -593,6 +664,7 @@ main(void)
 	test_history_bound();
 	test_lookup();
 	test_domains();
+	test_senders();
 	test_errors();
 	test_concurrency();
 	test_kill_recovery();
