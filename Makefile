@@ -14,6 +14,12 @@
 #                        FUZZ_SECONDS (default 60); FUZZ_SECONDS=3600 for
 #                        long runs. "make check" replays fuzz/regress/.
 #   make install PREFIX=/usr DESTDIR=/tmp/root
+#                        (SYSTEMDUNITDIR=/lib/systemd/system also installs
+#                        the systemd units of contrib/systemd/)
+#   make deb             the Debian package build/bounceguard_VERSION_ARCH.deb
+#                        (dpkg-buildpackage in a copy of the tree, build/deb/)
+#   make check-deb       build it, check it with lintian, install it on this
+#                        machine, use it, purge it (root; changes the machine)
 #   make deps            install build and test dependencies (root)
 #   WERROR=1             turn warnings into errors (CI does)
 
@@ -24,6 +30,7 @@ DATADIR    ?= $(PREFIX)/share/bounceguard
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc/bounceguard
 STATEDIR   ?= /var/lib/bounceguard
+SYSTEMDUNITDIR ?=
 DESTDIR    ?=
 BG_GROUP   ?= bounceguard
 
@@ -48,7 +55,7 @@ DEFS    = -std=gnu11 -D_GNU_SOURCE $(GMIME_CFLAGS) $(PCRE2_CFLAGS) \
 	-DBG_SYSCONFDIR='"$(SYSCONFDIR)"' -DBG_STATEDIR='"$(STATEDIR)"' \
 	-DBG_RULESDIR='"$(DATADIR)/rules"' -DBG_LIBEXECDIR='"$(LIBEXECDIR)"' \
 	-DBG_SRCDIR='"$(CURDIR)"' -DBG_BUILDDIR='"$(CURDIR)/build"'
-ALL_CFLAGS = $(DEFS) $(INC) $(CFLAGS) $(WARN) $(SAN_FLAGS)
+ALL_CFLAGS = $(CPPFLAGS) $(DEFS) $(INC) $(CFLAGS) $(WARN) $(SAN_FLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
 LIBS    = $(GMIME_LIBS) $(PCRE2_LIBS) $(DB_LIBS) -lpthread
 
@@ -105,7 +112,7 @@ FUZZ_CFLAGS   = $(DEFS) $(LIB_ORDER:%=-Icommon/%) -O1 -g $(WARN) $(FUZZ_SAN) -fs
                 -Ifuzz -Imilter -DFUZZ_SRCDIR='"$(CURDIR)"'
 FUZZ_BIN     := $(FUZZ_TARGETS:%=$(FZ)/fuzz-%)
 
-.PHONY: all check bench fuzz install deps demo clean distclean test-deps
+.PHONY: all check check-deb bench fuzz install deb deps demo clean distclean test-deps
 .DELETE_ON_ERROR:
 
 all: $(PROGS) $(TEST_BIN) $(BENCH_BIN) $(FUZZ_REPLAY)
@@ -204,8 +211,13 @@ install: all
 	$(if $(filter milter,$(PROG_DIRS)),install -m 755 $(O)/bounceguard-milter $(DESTDIR)$(SBINDIR)/)
 	$(if $(filter pipe,$(PROG_DIRS)),install -m 755 $(O)/bounceguard-pipe $(DESTDIR)$(LIBEXECDIR)/)
 	$(if $(wildcard rules/*.rules),install -m 644 rules/*.rules $(DESTDIR)$(DATADIR)/rules/)
-	$(if $(wildcard man/*.5),install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/)
-	$(if $(wildcard man/*.8),install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/)
+	@for m in man/*.[58]; do \
+	  sed -e 's|/usr/local/share/bounceguard|$(DATADIR)|g' \
+	      -e 's|/usr/local/libexec/bounceguard|$(LIBEXECDIR)|g' \
+	      -e 's|/usr/local/sbin|$(SBINDIR)|g' $$m \
+	      > $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/} && \
+	  chmod 644 $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/} || exit 1; \
+	done; echo "install: man pages in $(DESTDIR)$(MANDIR), with the installed paths"
 	@if test -e $(DESTDIR)$(SYSCONFDIR)/bounceguard.conf; then \
 	  echo "install: $(DESTDIR)$(SYSCONFDIR)/bounceguard.conf exists, left unchanged"; \
 	else \
@@ -217,6 +229,21 @@ install: all
 	  echo "install: created $(DESTDIR)$(SYSCONFDIR)/bounceguard.conf"; \
 	fi
 	@sh build-aux/make-secret.sh $(DESTDIR)$(SYSCONFDIR)/verp.secret $(BG_GROUP)
+	$(if $(SYSTEMDUNITDIR),@install -d $(DESTDIR)$(SYSTEMDUNITDIR) && \
+	  for u in contrib/systemd/*.service contrib/systemd/*.timer; do \
+	    sed -e 's|/usr/\(local/\)\?sbin/|$(SBINDIR)/|g' \
+	        -e 's|/etc/bounceguard|$(SYSCONFDIR)|g' $$u \
+	        > $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/} && \
+	    chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/} || exit 1; \
+	  done; echo "install: systemd units in $(DESTDIR)$(SYSTEMDUNITDIR)")
+
+# The Debian package, built by build-aux/mkdeb.sh from a copy of the tree
+# so that neither build/ nor the parent directory gets its by-products.
+deb: config.mk
+	@sh build-aux/mkdeb.sh $(VERSION)
+
+check-deb:
+	@BG_SRC=$(CURDIR) prove -v -e '' tests/machine/deb.t
 
 clean:
 	rm -rf build

@@ -3,12 +3,13 @@
 #
 # deps.sh [--if-missing] [--test | --demo]
 #   Installs the Debian packages needed to build (and, with --test, to run
-#   the whole test suite; with --demo, to run "make demo") when running as
-#   root; otherwise prints the exact apt-get command. With --if-missing it
-#   does nothing when all are there.
+#   the whole test suite and to build and test the Debian package with
+#   "make deb" and "make check-deb"; with --demo, to run "make demo") when
+#   running as root; otherwise prints the exact apt-get command. With
+#   --if-missing it does nothing when all are there.
 
 build_pkgs="autoconf automake pkg-config make gcc libmilter-dev libgmime-3.0-dev libdb-dev db-util libpcre2-dev"
-test_pkgs="perl postfix miltertest swaks mandoc libmariadb3 libidn12 libspf2-2 clang libclang-rt-14-dev time procps iproute2 chromium prometheus"
+test_pkgs="perl postfix miltertest swaks mandoc libmariadb3 libidn12 libspf2-2 clang libclang-rt-14-dev time procps iproute2 chromium prometheus dpkg-dev debhelper lintian adduser"
 demo_pkgs="postfix swaks iproute2"
 
 if_missing=0

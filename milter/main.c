@@ -22,7 +22,14 @@
  *	rather than the 8 MB default, so that the C library keeps many more
  *	of them for reuse instead of mapping and unmapping one per thread.
  *
- *	-f stays in the foreground and logs to stderr as well as syslog;
+ *	Files root creates (unix sockets, the pid file) are refused in a
+ *	directory that others than root could change, and made without
+ *	following links (sockets.c). An inet socket without an address
+ *	listens on loopback, and serves only the networks of its
+ *	allow-list (clients.c).
+ *
+ *	-f stays in the foreground, writes no pid file (whoever started
+ *	the process has its id), and logs to stderr as well as syslog;
  *	-t checks the configuration (and loads the VERP secrets) and exits;
  *	-V prints the version.
  * DIAGNOSTICS
@@ -57,20 +64,29 @@ usage(void)
 static void
 open_milter_socket(const struct config *cfg)
 {
+	static char spec[300];
 	char	 path[256], err[MILTER_ERR_MAX];
 	mode_t	 old;
 
-	if (smfi_setconn(cfg->milter_socket) != MI_SUCCESS)
+	if (sockets_spec(cfg->milter_socket, spec, sizeof(spec)) < 0 ||
+	    smfi_setconn(spec) != MI_SUCCESS)
 		fatalx("milter_socket %s: not usable", cfg->milter_socket);
+	if (sockets_unix_path(spec, path, sizeof(path)) == 0 &&
+	    sockets_check_dir(path, err, sizeof(err)) < 0)
+		fatalx("milter_socket %s", err);
+	if (strncmp(spec, "inet", 4) == 0 && !clients_guard_ok())
+		fatalx("milter_socket %s: milter_clients cannot be enforced: "
+		    "libmilter does not call this program's accept() (is it "
+		    "linked statically?)", spec);
 	if (smfi_register(milter_desc) != MI_SUCCESS)
 		fatalx("cannot register with libmilter");
-	(void)smfi_setbacklog(128);
+	(void)smfi_setbacklog(SOMAXCONN);
 	old = umask(077);
 	if (smfi_opensocket(true) != MI_SUCCESS)
 		fatalx("milter_socket %s: cannot open it (in use, or its "
-		    "directory is missing?)", cfg->milter_socket);
+		    "directory is missing?)", spec);
 	umask(old);
-	if (sockets_unix_path(cfg->milter_socket, path, sizeof(path)) == 0 &&
+	if (sockets_unix_path(spec, path, sizeof(path)) == 0 &&
 	    sockets_set_owner(path, cfg->milter_socket_mode,
 	    cfg->milter_socket_group, err, sizeof(err)) < 0)
 		fatalx("milter_socket %s", err);
@@ -80,56 +96,54 @@ open_milter_socket(const struct config *cfg)
 static int
 open_lookup_socket(const struct config *cfg)
 {
-	char	 path[256], err[MILTER_ERR_MAX];
+	char	 spec[300], path[256], err[MILTER_ERR_MAX];
 	int	 fd;
 
 	if (cfg->lookup_socket == NULL || cfg->lookup_socket[0] == '\0')
 		return -1;
-	if ((fd = sockets_listen(cfg->lookup_socket, err, sizeof(err))) < 0)
+	if (sockets_spec(cfg->lookup_socket, spec, sizeof(spec)) < 0)
+		fatalx("lookup_socket %s: too long", cfg->lookup_socket);
+	if ((fd = sockets_listen(spec, err, sizeof(err))) < 0)
 		fatalx("lookup_socket %s", err);
-	if (sockets_unix_path(cfg->lookup_socket, path, sizeof(path)) == 0 &&
+	if (sockets_unix_path(spec, path, sizeof(path)) == 0 &&
 	    sockets_set_owner(path, cfg->lookup_socket_mode,
 	    cfg->lookup_socket_group, err, sizeof(err)) < 0)
 		fatalx("lookup_socket %s", err);
 	return fd;
 }
 
-/* write_pidfile - the daemon's process id, if a pid file is wanted */
-static int
-write_pidfile(const char *path, pid_t pid)
+/* check_pidfile - before anything starts: can the pid file be written? */
+static void
+check_pidfile(const char *path, bool fg)
 {
-	char	 text[32];
-	int	 fd, n;
+	char	 err[MILTER_ERR_MAX];
 
-	if (path == NULL || path[0] == '\0')
-		return 0;
-	n = snprintf(text, sizeof(text), "%ld\n", (long)pid);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0644)) < 0 || write(fd, text, (size_t)n) != n) {
-		log_warn("pid file %s", path);
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return close(fd);
+	/* In the foreground the caller has the process id: no pid file. */
+	if (fg || path == NULL || path[0] == '\0')
+		return;
+	if (sockets_check_dir(path, err, sizeof(err)) < 0)
+		fatalx("pid_file %s", err);
 }
 
 /* detach - become a daemon; the parent writes the pid file and exits */
 static void
 detach(const char *pidfile)
 {
+	char	 err[MILTER_ERR_MAX];
 	pid_t	 pid;
 	int	 fd;
 
 	if ((pid = fork()) < 0)
 		fatal("fork");
 	if (pid > 0) {
-		if (write_pidfile(pidfile, pid) < 0) {
+		if (pidfile != NULL && pidfile[0] != '\0' &&
+		    sockets_pidfile(pidfile, pid, err, sizeof(err)) < 0) {
 			kill(pid, SIGTERM);
-			_exit(1);
+			fatalx("pid_file %s", err);
 		}
 		_exit(0);
 	}
+	log_init(MILTER_PROGNAME, LOG_TO_SYSLOG);
 	if (setsid() < 0)
 		fatal("setsid");
 	if (chdir("/") < 0)
@@ -207,31 +221,34 @@ run(const char *path, struct mrt *rt, bool fg)
 {
 	const struct config *cfg = rt->cfg;
 	char	 path_buf[256], *lookup_path = NULL, *pid_file;
+	char	 mspec[300], lspec[300];
 	int	 lfd, rc;
 
+	check_pidfile(cfg->pid_file, fg);
 	open_milter_socket(cfg);
 	lfd = open_lookup_socket(cfg);
 	if (!fg)
 		detach(cfg->pid_file);
-	else if (write_pidfile(cfg->pid_file, getpid()) < 0)
-		exit(1);
 	drop_root(cfg);
 	/* Start-up settings, kept: a reload may free cfg. */
 	if (sockets_unix_path(cfg->lookup_socket ? cfg->lookup_socket : "",
 	    path_buf, sizeof(path_buf)) == 0)
 		lookup_path = xstrdup(path_buf);
-	pid_file = xstrdup(cfg->pid_file ? cfg->pid_file : "");
+	pid_file = xstrdup(cfg->pid_file && !fg ? cfg->pid_file : "");
 	thread_defaults();
 	signals_block();
 	rt_install(rt);
 	repl_init(path);
 	mstore_init(cfg);
 	sendcount_start();
-	if (lfd >= 0 && lookup_start(lfd, LOOKUP_TIMEOUT) < 0)
+	if (lfd >= 0 && lookup_start(lfd) < 0)
 		fatal("cannot start the lookup server");
+	(void)sockets_spec(cfg->milter_socket, mspec, sizeof(mspec));
+	(void)sockets_spec(lfd >= 0 ? cfg->lookup_socket : "none", lspec,
+	    sizeof(lspec));
 	log_info("starting: milter_socket=%s lookup_socket=%s mode=%s",
-	    cfg->milter_socket, lfd >= 0 ? cfg->lookup_socket : "none",
-	    cfg->mode == CFG_MODE_ENFORCE ? "enforce" : "monitor");
+	    mspec, lspec, cfg->mode == CFG_MODE_ENFORCE ? "enforce" :
+	    "monitor");
 	signals_start(path);		/* from here on cfg may be freed */
 	rc = smfi_main();
 	log_info("stopping");
@@ -240,7 +257,9 @@ run(const char *path, struct mrt *rt, bool fg)
 	sendcount_stop();
 	mstore_shutdown();
 	remove_files(lookup_path, pid_file);
-	return rc == MI_SUCCESS ? 0 : 1;
+	if (rc != MI_SUCCESS)
+		fatalx("libmilter stopped with an error (see its log lines)");
+	return 0;
 }
 
 int
@@ -277,7 +296,8 @@ main(int argc, char **argv)
 		fatalx("%s: configuration errors; not starting", path);
 	}
 	buf_free(&err);
-	log_init(MILTER_PROGNAME, LOG_TO_SYSLOG | (fg ? LOG_TO_STDERR : 0));
+	/* Until it detaches, a daemon's start-up errors go to stderr too. */
+	log_init(MILTER_PROGNAME, LOG_TO_SYSLOG | LOG_TO_STDERR);
 	log_set_facility(config_enum_name(rt->cfg, "syslog_facility"));
 	return run(path, rt, fg);
 }

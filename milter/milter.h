@@ -16,9 +16,10 @@
  *			the reference milters of bench/milter.sh)
  *	outbound.c	which mail is outbound
  *	reply.c		the reject reply: checking and formatting
- *	lookup.c	the lookup socket server (threads, timeouts)
+ *	lookup.c	the lookup socket server (an epoll loop, limits)
  *	lookup_proto.c	its two protocols: lines and Postfix socketmap
- *	sockets.c	listening sockets, their mode and group
+ *	sockets.c	listening sockets and the pid file, made safely
+ *	clients.c	which clients may use the sockets
  *	signals.c	the signal thread (SIGUSR1: reload)
  *	main.c		options and the daemon's life cycle
  *--*/
@@ -29,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "libbase.h"
@@ -102,7 +104,6 @@ void	reply_sanitize(const char *, char *, size_t);
 
 /* lookup_proto.c */
 #define LOOKUP_REQUEST_MAX	1024
-#define LOOKUP_TIMEOUT		10	/* seconds of silence before we hang up */
 
 enum lookup_parse {
 	LOOKUP_NEED_MORE,		/* no complete request yet */
@@ -113,14 +114,23 @@ enum lookup_parse {
 enum lookup_parse lookup_next(const char *, size_t, size_t *, struct buf *);
 
 /* lookup.c */
-int	lookup_start(int, long long);
+int	lookup_start(int);
 void	lookup_stop(void);
 
 /* sockets.c */
 int	sockets_unix_path(const char *, char *, size_t);
+int	sockets_spec(const char *, char *, size_t);
+int	sockets_check_dir(const char *, char *, size_t);
 int	sockets_set_owner(const char *, long long, const char *, char *,
 	    size_t);
+int	sockets_pidfile(const char *, pid_t, char *, size_t);
 int	sockets_listen(const char *, char *, size_t);
+
+/* clients.c */
+bool	clients_allowed(const struct cidrlist *, const struct sockaddr *);
+void	clients_refused(const char *, const struct sockaddr *, const char *);
+const char *clients_format(const struct sockaddr *, char *, size_t);
+bool	clients_guard_ok(void);
 
 /* signals.c */
 void	signals_block(void);

@@ -100,13 +100,17 @@ damaged() {
 
 # milter_case NAME: the milter on the damaged store follows on_store_error
 milter_case() {
+	# The sockets go in a directory of root's: root creates them, and
+	# refuses a directory another user (here nobody owns $T) can change.
+	R=$(mktemp -d /tmp/bg-milter-run.XXXXXX)
+	chmod 755 "$R"
 	cat > "$T/milter.conf" <<CONF
 store_dir = $T/store
 verp_domain = bounces.example.com
 verp_secret_file = $T/verp.secret
-milter_socket = unix:$T/milter.sock
-lookup_socket = unix:$T/lookup.sock
-pid_file = $T/milter.pid
+milter_socket = unix:$R/milter.sock
+lookup_socket = unix:$R/lookup.sock
+pid_file = $R/milter.pid
 outbound_networks = 10.1.0.0/16
 user = nobody
 store_lock_timeout = 2s
@@ -114,8 +118,11 @@ on_store_error = tempfail
 CONF
 	"$MILTER" -c "$T/milter.conf" -f > "$T/milter.log" 2>&1 &
 	mpid=$!
-	for _ in $(seq 1 50); do [ -S "$T/milter.sock" ] && break; sleep 0.1; done
-	"$MC" -s "unix:$T/milter.sock" -C 10.1.2.3 -q MQ1 -f news@example.com \
+	for _ in $(seq 1 200); do
+		[ -S "$R/milter.sock" ] && grep -q starting "$T/milter.log" && break
+		sleep 0.1
+	done
+	"$MC" -s "unix:$R/milter.sock" -C 10.1.2.3 -q MQ1 -f news@example.com \
 	    -r u150@example.org > "$T/mc.out" 2>&1
 	ok $(grep -q '^rcpt <u150@example.org> tempfail 451 4.3.0' "$T/mc.out" &&
 	    grep -q 'MQ1: store error recipient=<u150@example.org> action=tempfail' "$T/milter.log"; echo $?) \
@@ -127,6 +134,7 @@ CONF
 	mrc=$?
 	ok $([ $alive = 0 ] && ! crashed $mrc; echo $?) "$1: the milter did not crash (exit $mrc)"
 	grep 'store' "$T/milter.log" | head -2 | cut -c1-200 | sed 's/^/# /'
+	rm -rf "$R"
 }
 
 # 1. Two pages in the middle of addresses.db overwritten with garbage:

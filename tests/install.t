@@ -10,7 +10,8 @@ n=0
 ok() { n=$((n + 1)); if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fi; }
 
 make -s -C "$src" install DESTDIR="$root" PREFIX=/usr SYSCONFDIR=/etc/bounceguard \
-    STATEDIR=/var/lib/bounceguard BG_GROUP=nogroup >"$root.log" 2>&1
+    STATEDIR=/var/lib/bounceguard BG_GROUP=nogroup \
+    SYSTEMDUNITDIR=/lib/systemd/system >"$root.log" 2>&1
 rc=$?
 ok "make install succeeds" '[ $rc -eq 0 ] || { sed "s/^/# /" "$root.log"; false; }'
 ok "admin tool in sbin" '[ -x "$root/usr/sbin/bounceguard" ]'
@@ -28,6 +29,13 @@ ok "secret is 64 hex digits" \
 ok "site rules directory and state directory exist" \
    '[ -d "$root/etc/bounceguard/rules.d" ] && [ -d "$root/var/lib/bounceguard" ]'
 ok "man pages installed" '[ -f "$root/usr/share/man/man5/bounceguard.conf.5" ]'
+ok "man pages name the installed paths" \
+   'grep -q "^\.Pa /usr/share/bounceguard/rules/\*\.rules\$" "$root/usr/share/man/man5/bounceguard-rules.5" &&
+    ! grep -q /usr/local "$root"/usr/share/man/man*/*'
+ok "SYSTEMDUNITDIR: the units, running the installed programs" \
+   'grep -q "^ExecStart=/usr/sbin/bounceguard expire\$" "$root/lib/systemd/system/bounceguard-expire.service" &&
+    grep -q "^ExecStart=/usr/sbin/bounceguard-milter -c /etc/bounceguard/bounceguard.conf\$" "$root/lib/systemd/system/bounceguard-milter.service" &&
+    [ -f "$root/lib/systemd/system/bounceguard-expire.timer" ]'
 
 echo "# site edit" >> "$root/etc/bounceguard/bounceguard.conf"
 secret=$(cat "$root/etc/bounceguard/verp.secret")

@@ -41,7 +41,7 @@ LSAN_OPTIONS=suppressions=$T/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}
 export LSAN_OPTIONS
 start_milter
 ok $? "the daemon starts and listens"
-ok $([ "$(cat "$T/run/milter.pid")" = "$MPID" ]; echo $?) "pid file written"
+ok $([ ! -e "$T/run/milter.pid" ]; echo $?) "-f (foreground): no pid file written"
 ok $([ "$(stat -c %a "$T/run/milter.sock")" = 660 ]; echo $?) "socket mode 0660"
 ok $(ps -o user= -p "$MPID" | grep -q bounceguard; echo $?) "runs as bounceguard"
 
@@ -188,4 +188,29 @@ ok $(grep -q 'milter: 2000 messages .* 2000 stamped' "$T/o"; echo $?) \
 
 stop_milter
 ok $([ "$MSTATUS" = 0 ] && grep -q stopping "$T/log"; echo $?) "SIGTERM stops it cleanly (exit $MSTATUS)"
+
+# The pid file (issue 16): a daemon writes it; in the foreground none is
+# needed, so a missing pid directory does not stop -f; a failure that
+# stops the program is reported as fatal, never as a warning.
+"$MILTER" -c "$CONF" > "$T/out" 2>&1
+rc=$?
+for _ in $(seq 1 50); do [ -s "$T/run/milter.pid" ] && break; sleep 0.1; done
+dpid=$(cat "$T/run/milter.pid" 2>/dev/null)
+ok $([ $rc = 0 ] && [ -n "$dpid" ] && kill -0 "$dpid" && ps -o user= -p "$dpid" |
+    grep -q bounceguard; echo $?) "a daemon writes its pid file (pid ${dpid:-none})"
+[ -n "$dpid" ] && kill -TERM "$dpid"
+for _ in $(seq 1 50); do [ -n "$dpid" ] && kill -0 "$dpid" 2>/dev/null || break; sleep 0.1; done
+sed "s|^pid_file = .*|pid_file = $T/nonexistent/milter.pid|" "$CONF" > "$T/nopid.conf"
+cp "$T/nopid.conf" "$CONF"
+start_milter
+ok $? "-f with the pid file's directory missing: starts anyway"
+ok $(! grep -q 'warning' "$T/log" && [ ! -e "$T/nonexistent" ]; echo $?) \
+    "... without a warning, and writes nothing there"
+stop_milter
+"$MILTER" -c "$T/nopid.conf" > "$T/out" 2>&1
+rc=$?
+ok $([ $rc = 1 ] && grep -q "fatal: pid_file $T/nonexistent/milter.pid: directory $T/nonexistent: No such file" "$T/out" &&
+    ! grep -q warning "$T/out"; echo $?) \
+    "a daemon whose pid directory is missing stops before it starts, with a fatal: line (exit $rc)"
+sed 's/^/# /' "$T/out"
 done_testing

@@ -298,14 +298,26 @@ cidrlist_match(const struct cidrlist *l, const struct sockaddr *sa)
 	return false;
 }
 
-/* cfg_parse_cidrs - a list of networks */
+/* cfg_parse_cidrs - a list of networks; with opts "any", also "any" */
 static int
-cfg_parse_cidrs(const char *s, struct cidrlist *out, char *why, size_t wl)
+cfg_parse_cidrs(const char *s, const char *opts, struct cidrlist *out,
+    char *why, size_t wl)
 {
 	struct strlist l;
+	bool	 any = opts != NULL && strcmp(opts, "any") == 0;
 	int	 rc = 0;
 
+	/* An allow-list that is empty by mistake must not open a socket
+	   to everyone, nor silently close it: either is said in words. */
+	if (any && strcmp(s, "any") == 0)
+		s = "0.0.0.0/0, ::/0";
 	strlist_split(s, &l);
+	if (any && l.n == 0) {
+		snprintf(why, wl, "empty; list networks, or write \"any\" to "
+		    "accept every client");
+		strlist_free(&l);
+		return -1;
+	}
 	out->n = 0;
 	out->v = xcalloc(l.n, sizeof(*out->v));
 	for (size_t i = 0; i < l.n && rc == 0; i++) {
@@ -590,7 +602,7 @@ cfg_set(struct config *cfg, const struct cfg_entry *e, const char *v,
 	case CFG_T_LIST:
 		return cfg_set_list(cfg, e, v, why, wl);
 	case CFG_T_CIDRS:
-		if (cfg_parse_cidrs(v, &cl, why, wl) < 0)
+		if (cfg_parse_cidrs(v, e->opts, &cl, why, wl) < 0)
 			return -1;
 		cfg_free_value(cfg, e);
 		*CFG_FIELD(cfg, e, struct cidrlist) = cl;

@@ -13,7 +13,9 @@
  *            "token" (lower-case letters and digits, at most 16),
  *            "socket" (unix:/PATH or inet:PORT@ADDR), "header" (a header
  *            field name), "hostport" (HOST:PORT or [IPV6]:PORT; for
- *            LIST, of every element); a trailing '?' allows the empty value.
+ *            LIST, of every element); a trailing '?' allows the empty value;
+ *            for CIDRS, "any" when the word "any" stands for every address
+ *            and the empty value is refused (the socket allow-lists).
  *
  * This file is included several times with different CFG_KEY macros (the
  * struct, the table); contrib/bounceguard.conf and man/bounceguard.conf.5
@@ -109,6 +111,11 @@ CFG_KEY(milter_socket_group, STR, "", 0, 0, "name?")
 CFG_KEY(lookup_socket, STR, "unix:/run/bounceguard/lookup.sock", 0, 0, "socket?")
 CFG_KEY(lookup_socket_mode, MODE, "0660", 0, 0777, NULL)
 CFG_KEY(lookup_socket_group, STR, "", 0, 0, "name?")
+CFG_KEY(milter_clients, CIDRS, "127.0.0.0/8, ::1/128", 0, 0, "any")
+CFG_KEY(lookup_clients, CIDRS, "127.0.0.0/8, ::1/128", 0, 0, "any")
+CFG_KEY(lookup_max_clients, INT, "4096", 16, 1000000, NULL)
+CFG_KEY(lookup_max_per_client, INT, "1024", 1, 1000000, NULL)
+CFG_KEY(lookup_idle_timeout, DURATION, "10s", 1, 3600, NULL)
 CFG_KEY(pid_file, STR, "/run/bounceguard/milter.pid", 0, 0, "path?")
 CFG_KEY(on_store_error, ENUM, "accept", 0, 0, "accept|tempfail")
 CFG_KEY(reject_reply, STR,
