@@ -33,7 +33,7 @@ done < "$T/verps"
 [ -n "$AS_USER" ] && chown -R nobody:nogroup "$T/m"
 
 # worker W: deliveries W, W+workers, ...; each first attempt and every
-# other retry is killed after a pseudo-random 0 to 19 ms (a pipe takes
+# other retry is killed after a pseudo-random 0 to 29 ms (a pipe takes
 # about 6 to 30 ms here, with four at once and the sanitizers, so kills
 # land before, inside and after the store's transaction; a wider range
 # lets too many finish on a fast machine); a delivery that exits 0 is
@@ -50,7 +50,7 @@ worker() {
 			pid=$!
 			if [ $((try % 2)) = 0 ]; then
 				r=$(((r * 1103515245 + 12345) % 2147483648))
-				ms=$(((r / 65536) % 20))
+				ms=$(((r / 65536) % 30))
 				sleep "$(printf '0.%03d' $ms)"
 				kill -KILL $pid 2>/dev/null
 			fi

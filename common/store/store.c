@@ -33,7 +33,10 @@
  *	one that does not opens without it, and when Berkeley DB then says
  *	that recovery is needed (it has set the panic flag, so the others
  *	leave or reopen), it waits until they have left, and recovers alone.
- *	An idle long-running process may not notice in time: after
+ *	While it waits it holds bounceguard.gate exclusively, which every
+ *	joiner holds shared while it joins: new processes wait at the gate,
+ *	so that the ones inside can all leave even when pipes keep coming.
+ *	An idle long-running process may not notice in time: after twice
  *	store_lock_timeout the opener recovers anyway, as before. Removing __db.register makes Berkeley DB
  *	recover when it creates it again, which also repairs a panicked
  *	environment whose registry shows no dead process.
@@ -676,12 +679,43 @@ store_registry_reset(const char *dir)
 	return unlink(path) < 0 && errno != ENOENT ? errno : 0;
 }
 
+/* store_gate - bounceguard.gate, locked: shared by every process while
+   it joins, exclusive by an opener waiting to recover alone, so that no
+   new process enters while those inside leave; -1 on error */
+static int
+store_gate(const char *dir, int how)
+{
+	char	 path[4096];
+	int	 fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/bounceguard.gate", dir) >=
+	    sizeof(path) || (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC,
+	    0660)) < 0)
+		return -1;
+	while (flock(fd, how) < 0) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+/* store_ungate - let a waiting recovery, or the next joiner, in */
+static void
+store_ungate(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
 /* store_join - DB_ENV->open; recovery only while no other process is in */
 static int
 store_join(struct store *st)
 {
 	u_int32_t flags = STORE_ENV_FLAGS | DB_REGISTER | DB_RECOVER |
 	    (st->opts.repl != NULL ? DB_INIT_REP : 0);
+	int	 gate = store_gate(st->dir, LOCK_SH);
 	int	 join = store_serialize(st->dir), rc;
 	bool	 alone = flock(st->active, LOCK_EX | LOCK_NB) == 0;
 
@@ -698,9 +732,14 @@ store_join(struct store *st)
 		if (!alone) {
 			store_unserialize(join);
 			(void)flock(st->active, LOCK_UN);
+			/* Nobody new may enter while those inside leave
+			   (recovering under a process still writing left logs
+			   no recovery could replay). */
+			store_ungate(gate);
+			gate = store_gate(st->dir, LOCK_EX);
 			/* An idle process may not notice: then recover anyway. */
 			if ((join = store_await_alone(st->dir, st->active,
-			    st->opts.lock_timeout * 1000)) < 0) {
+			    2 * st->opts.lock_timeout * 1000)) < 0) {
 				join = store_serialize(st->dir);
 				(void)flock(st->active, LOCK_SH);
 			} else
@@ -713,6 +752,7 @@ store_join(struct store *st)
 		(void)flock(st->active, LOCK_SH);
 out:
 	store_unserialize(join);
+	store_ungate(gate);
 	if (rc > 0 || rc < STORE_EFATAL)	/* Berkeley DB's, not ours */
 		return store_fail(st, rc, "open environment", NULL);
 	if (rc == 0)
