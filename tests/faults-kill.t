@@ -101,9 +101,12 @@ if [ -e "$T/gave-up" ]; then
 fi
 ok $([ "$other" = 0 ]; echo $?) "no exit status but 0, 75 and SIGKILL ($other others)"
 if [ "$other" != 0 ]; then
-	echo "# delivery, attempt, exit status of the others:"
-	awk '$3 != 0 && $3 != 75 && $3 != 137' "$T/log" | head -n 5 | sed 's/^/#   /'
-	grep -v -h 'action=' "$T"/err.* | sort | uniq -c | sort -rn | head -n 10 | sed 's/^/# /'
+	# On standard error too, so that prove shows it without -v (CI).
+	{
+		echo "# delivery, attempt, exit status of the others:"
+		awk '$3 != 0 && $3 != 75 && $3 != 137' "$T/log" | head -n 5 | sed 's/^/#   /'
+		grep -v -h 'action=' "$T"/err.* | sort | uniq -c | sort -rn | head -n 10 | sed 's/^/# /'
+	} | tee /dev/stderr
 fi
 [ "$other" = 0 ] || awk '$3 != 0 && $3 != 75 && $3 != 137' "$T/log" | head -5 | sed 's/^/# /'
 ok $([ "$killed" -ge $((N / 5)) ]; echo $?) "the kills really interrupted deliveries ($killed of $N first attempts)"
