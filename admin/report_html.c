@@ -92,32 +92,6 @@ static const char report_css[] =
 "break-inside:avoid;page-break-inside:avoid}"
 ".tiles li{border-color:#777}ol.events{columns:auto}}\n";
 
-/* html_utf8_len - length of the valid UTF-8 sequence at s, or 0 */
-static size_t
-html_utf8_len(const unsigned char *s)
-{
-	size_t	 n;
-	unsigned int cp;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
-
 /* html_ascii - append one ASCII character, as an entity if it must be */
 static void
 html_ascii(struct buf *b, unsigned char c)
@@ -153,7 +127,7 @@ html_text(struct buf *b, const char *s)
 	while (*p != '\0') {
 		if (*p < 0x80) {
 			html_ascii(b, *p++);
-		} else if ((n = html_utf8_len(p)) > 0) {
+		} else if ((n = bg_utf8_len(p)) > 0) {
 			buf_add(b, p, n);
 			p += n;
 		} else {

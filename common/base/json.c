@@ -12,34 +12,7 @@
 #include <string.h>
 
 #include "json.h"
-
-/* json_utf8_len - length of the valid UTF-8 sequence at s, or 0 */
-static size_t
-json_utf8_len(const unsigned char *s)
-{
-	size_t	 n;
-	unsigned int cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
+#include "util.h"
 
 /* json_escape_char - append one ASCII character, escaped if needed */
 static void
@@ -82,7 +55,7 @@ json_str(struct buf *out, const char *s)
 	}
 	buf_addch(out, '"');
 	while (*p) {
-		if ((n = json_utf8_len(p)) == 0) {
+		if ((n = bg_utf8_len(p)) == 0) {
 			buf_addstr(out, "\\ufffd");
 			p++;
 		} else if (n == 1) {

@@ -43,6 +43,9 @@ time_t	bg_day_start(uint32_t);
 const char *bg_timestr(time_t, char *, size_t);
 int	bg_parse_time(const char *, time_t *);
 
+/* Bytes of the valid UTF-8 sequence at a string, 1 for ASCII, 0 if invalid. */
+size_t	bg_utf8_len(const unsigned char *);
+
 /* Every byte, retrying after EINTR and short writes; 0, or -1 with errno. */
 int	bg_write_all(int, const void *, size_t);
 
