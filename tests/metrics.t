@@ -16,26 +16,7 @@ SEED=$BG_BUILD/bench/bg_seed
 T=$(mktemp -d /tmp/bg-metrics-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 chmod 755 "$T"
-n=0
-failed=0
-
-pass() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() { n=$((n + 1)); echo "not ok $n - $1"; failed=$((failed + 1)); }
-# is DESCRIPTION GOT WANT
-is() {
-	if [ "$2" = "$3" ]; then pass "$1"; else
-		fail "$1"
-		printf '%s\n' "got:" "$2" "want:" "$3" | sed 's/^/# /'
-	fi
-}
-# like DESCRIPTION TEXT EXTENDED_REGEX
-like() {
-	if printf '%s\n' "$2" | grep -Eq -- "$3"; then pass "$1"; else
-		fail "$1"
-		printf '%s\n' "got:" "$2" "want match:" "$3" | sed 's/^/# /'
-	fi
-}
-skip() { n=$((n + 1)); echo "ok $n # skip $1"; }
+. "$BG_SRC/tests/lib/tap.sh"
 
 if [ ! -x "$BG" ] || [ ! -x "$SEED" ]; then
 	echo "1..0 # skip bounceguard or bench/bg_seed not built"

@@ -18,32 +18,7 @@ HIST=$BG_BUILD/bench/bg_history
 T=$(mktemp -d /tmp/bg-report-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 chmod 755 "$T"
-n=0
-failed=0
-
-pass() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() { n=$((n + 1)); echo "not ok $n - $1"; failed=$((failed + 1)); }
-is() {
-	if [ "$2" = "$3" ]; then pass "$1"; else
-		fail "$1"
-		printf '%s\n' "got:" "$2" "want:" "$3" | sed 's/^/# /'
-	fi
-}
-# has DESCRIPTION FILE FIXED_STRING: the file contains the string
-has() {
-	if grep -qF -- "$3" "$2"; then pass "$1"; else
-		fail "$1"
-		echo "# $2 lacks: $3"
-	fi
-}
-# hasnt DESCRIPTION FILE EXTENDED_REGEX: no line of the file matches
-hasnt() {
-	if ! grep -Eiq -- "$3" "$2"; then pass "$1"; else
-		fail "$1"
-		grep -Eio -- ".{0,40}$3.{0,40}" "$2" | head -3 | sed 's/^/# found: /'
-	fi
-}
-skip() { n=$((n + 1)); echo "ok $n # skip $1"; }
+. "$BG_SRC/tests/lib/tap.sh"
 
 if [ "$(id -u)" = 0 ]; then
 	USER_NAME=nobody
