@@ -19,6 +19,20 @@ T=$(mktemp -d /tmp/bg-report-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 chmod 755 "$T"
 . "$BG_SRC/tests/lib/tap.sh"
+# has DESCRIPTION FILE FIXED_STRING: the file contains the string
+has() {
+	if grep -qF -- "$3" "$2"; then pass "$1"; else
+		fail "$1"
+		echo "# $2 lacks: $3"
+	fi
+}
+# hasnt DESCRIPTION FILE EXTENDED_REGEX: no line of the file matches
+hasnt() {
+	if ! grep -Eiq -- "$3" "$2"; then pass "$1"; else
+		fail "$1"
+		grep -Eio -- ".{0,40}$3.{0,40}" "$2" | head -3 | sed 's/^/# found: /'
+	fi
+}
 
 if [ "$(id -u)" = 0 ]; then
 	USER_NAME=nobody
