@@ -403,6 +403,10 @@ bounce_classify(struct bounce_msg *m, struct bounce_rcpt *r,
 	    .subject = m->subject, .body = body,
 	    .local_program = r->local_program, .own_words = r->own_words };
 	struct classify_result out;
+	const char *at = r->recipient != NULL ? strrchr(r->recipient, '@') :
+	    NULL;
+
+	in.recipient_domain = at != NULL ? at + 1 : NULL;
 
 	if (m->res->kind == BOUNCE_ARF || m->res->kind == BOUNCE_AUTOREPLY) {
 		r->reason = m->res->kind == BOUNCE_ARF ? REASON_FEEDBACK :

@@ -521,7 +521,60 @@ bounce_text_find(struct bounce_msg *m, const char *addr)
 	return hit;
 }
 
-/* bounce_text_block - a recipient's part of the report, or NULL */
+/* bounce_text_is_summary - a Sendmail transcript's verdict line on
+   one recipient: "550 <addr>... User unknown" */
+static bool
+bounce_text_is_summary(const char *line)
+{
+	const char *gt;
+
+	if (!isdigit((unsigned char)line[0]) ||
+	    !isdigit((unsigned char)line[1]) ||
+	    !isdigit((unsigned char)line[2]) || line[3] != ' ' ||
+	    line[4] != '<')
+		return false;
+	gt = strpbrk(line + 5, ">\n");
+	return gt != NULL && *gt == '>' && strncmp(gt + 1, "...", 3) == 0;
+}
+
+/* bounce_text_is_host_status - a Sendmail transcript's line on the
+   host it talked to: "421 example.org (smtp)... Deferred: ..." */
+static bool
+bounce_text_is_host_status(const char *line)
+{
+	const char *p;
+
+	if (!isdigit((unsigned char)line[0]) || line[3] != ' ' ||
+	    (p = strstr(line + 4, " (")) == NULL || p > strchr(line, '\n'))
+		return false;
+	p += strspn(p + 2, "abcdefghijklmnopqrstuvwxyz") + 2;
+	return strncmp(p, ")...", 4) == 0;
+}
+
+/* bounce_text_transcript_start - the server's replies just above a
+   Sendmail summary line: the transcript lines (">>> ", "<<< ") and
+   the host's own status lines that follow the last "while talking to"
+   or summary line */
+static const char *
+bounce_text_transcript_start(const char *text, const char *line)
+{
+	const char *prev;
+
+	while (line > text) {
+		prev = bounce_text_line_start(text, line - 1);
+		if (strncmp(prev, ">>> ", 4) != 0 &&
+		    strncmp(prev, "<<< ", 4) != 0 &&
+		    !bounce_text_is_host_status(prev))
+			break;
+		line = prev;
+	}
+	return line;
+}
+
+/* bounce_text_block - a recipient's part of the report, or NULL. In a
+   Sendmail transcript a recipient's summary line says why it failed
+   and the replies above it say what the server answered; the lines
+   below it are about the next host or recipient. */
 char *
 bounce_text_block(struct bounce_msg *m, const char *addr)
 {
@@ -538,8 +591,12 @@ bounce_text_block(struct bounce_msg *m, const char *addr)
 		    TEXT_MAX_BLOCK);
 	start = bounce_text_line_start(text, start);
 	stop = strchr(start, '\n');
-	stop = bounce_text_next_rcpt(m, stop != NULL ? stop + 1 : end, end,
-	    addr);
+	if (bounce_text_is_summary(start)) {
+		start = bounce_text_transcript_start(text, start);
+		stop = stop != NULL && stop < end ? stop : end;
+	} else
+		stop = bounce_text_next_rcpt(m, stop != NULL ? stop + 1 : end,
+		    end, addr);
 	if (stop <= start)
 		stop = end;
 	block = bounce_scan_collapse(start, (size_t)(stop - start),

@@ -243,9 +243,11 @@ classify_is_recipient_reason(enum reason r)
 /* classify_by_command - a refusal of the greeting or EHLO is about our
    host (but a host that takes no mail at all says so then: notaccept);
    an unknown-user answer to MAIL FROM is about our sender, and one to
-   anything but RCPT TO comes from a filter */
+   anything but RCPT TO comes from a filter, unless a provider rule
+   knows the provider's unknown-user answer apart from its filter's */
 static enum reason
-classify_by_command(enum reason r, const struct classify_input *in)
+classify_by_command(enum reason r, enum classify_evidence ev,
+    const struct classify_input *in)
 {
 	bool	 addr_status = in->status != NULL &&
 	    strncmp(in->status + 1, ".1.", 3) == 0;
@@ -258,6 +260,8 @@ classify_by_command(enum reason r, const struct classify_input *in)
 	    (r == REASON_USERUNKNOWN || r == REASON_HOSTUNKNOWN))
 		return REASON_REJECTED;
 	if (r != REASON_USERUNKNOWN || (in->own_words && in->reply_code == NULL))
+		return r;
+	if (ev == CLASSIFY_EV_PROVIDER && in->command == NULL)
 		return r;
 	if (!addr_status && !classify_is_final(in) &&
 	    (in->status != NULL || in->reply_code != NULL) &&
@@ -323,6 +327,7 @@ classify_rule_input(const struct classify_input *in, const char *masked,
 	ri->stage = in->command;
 	ri->remote_host = in->remote_host;
 	ri->reporting_host = in->reporting_host;
+	ri->recipient_domain = in->recipient_domain;
 	ri->specific_status = classify_status_is_specific(in->status);
 	ri->text[RULE_PART_DIAGNOSTIC] = masked ? masked : in->diagnostic;
 	ri->text[RULE_PART_SUBJECT] = in->subject;
@@ -365,7 +370,7 @@ classify(struct ruleset *rs, const struct classify_input *in,
 void
 classify_finish(const struct classify_input *in, struct classify_result *out)
 {
-	out->reason = classify_by_command(out->base, in);
+	out->reason = classify_by_command(out->base, out->base_evidence, in);
 	out->evidence = out->reason != out->base ? CLASSIFY_EV_STAGE :
 	    out->base_evidence;
 	out->needs_command = in->command == NULL &&

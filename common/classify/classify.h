@@ -52,6 +52,7 @@ struct classify_input {
 	bool	 own_words;		/* a DSN quoting no remote answer */
 	const char *remote_host;	/* Remote-MTA, or "host X said" */
 	const char *reporting_host;	/* Reporting-MTA */
+	const char *recipient_domain;	/* the failed address's domain */
 };
 
 /* What decided, from the most to the least specific evidence. */

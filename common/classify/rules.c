@@ -644,7 +644,9 @@ rules_host_is(const char *host, const char *domain)
 	return n == d || host[n - d - 1] == '.';
 }
 
-/* rules_cond_host - a host condition: the remote or reporting host */
+/* rules_cond_host - a host condition: the remote or reporting host, or
+   the recipient's domain (a provider's reply quoted in a report that
+   names no host still concerns the provider's own addresses) */
 static bool
 rules_cond_host(const struct rule_cond *c, const struct rule_input *in)
 {
@@ -654,7 +656,9 @@ rules_cond_host(const struct rule_cond *c, const struct rule_input *in)
 		if ((in->remote_host != NULL &&
 		    rules_host_is(in->remote_host, c->v[i])) ||
 		    (in->reporting_host != NULL &&
-		    rules_host_is(in->reporting_host, c->v[i])))
+		    rules_host_is(in->reporting_host, c->v[i])) ||
+		    (in->recipient_domain != NULL &&
+		    rules_host_is(in->recipient_domain, c->v[i])))
 			return true;
 	return false;
 }

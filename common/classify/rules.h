@@ -55,6 +55,7 @@ struct rule_input {
 					   "data"; NULL: not known */
 	const char *remote_host;	/* the host that answered */
 	const char *reporting_host;	/* the host that wrote the report */
+	const char *recipient_domain;	/* the failed address's domain */
 	bool	 specific_status;	/* status has one precise meaning:
 					   only rules that refine it apply */
 	const char *text[RULE_NPARTS];

@@ -133,7 +133,7 @@ test_classify(void)
 	for (size_t i = 0; i < BG_ARRAY_SIZE(classify_cases); i++) {
 		const struct classify_case *c = &classify_cases[i];
 		struct classify_input in = { c->status, c->reply, c->action,
-		    c->command, c->diag, NULL, NULL, false, false, NULL, NULL };
+		    c->command, c->diag, NULL, NULL, false, false, NULL, NULL, NULL };
 		struct classify_result out;
 		char	 rule[64] = "";
 
@@ -391,7 +391,7 @@ test_shipped_phrases(void)
 	for (size_t i = 0; rs != NULL && i < BG_ARRAY_SIZE(phrase_cases); i++) {
 		const struct phrase_case *c = &phrase_cases[i];
 		struct classify_input in = { c->status, c->reply, "failed",
-		    "RCPT", c->diag, NULL, NULL, false, false, NULL, NULL };
+		    "RCPT", c->diag, NULL, NULL, false, false, NULL, NULL, NULL };
 		struct classify_result out;
 
 		classify(rs, &in, &out);
@@ -401,7 +401,7 @@ test_shipped_phrases(void)
 	for (size_t i = 0; rs != NULL && i < BG_ARRAY_SIZE(body_cases); i++) {
 		const struct body_case *c = &body_cases[i];
 		struct classify_input in = { c->status, c->reply, "failed",
-		    "DATA", c->diag, NULL, c->body, false, false, NULL, NULL };
+		    "DATA", c->diag, NULL, c->body, false, false, NULL, NULL, NULL };
 		struct classify_result out;
 
 		classify(rs, &in, &out);
@@ -420,7 +420,7 @@ test_local_program(void)
 	struct ruleset *rs = rules_new(0);
 	struct buf err = BUF_INIT;
 	struct classify_input in = { "4.3.0", NULL, "failed", NULL,
-	    "temporary failure", NULL, NULL, true, false, NULL, NULL };
+	    "temporary failure", NULL, NULL, true, false, NULL, NULL, NULL };
 	struct classify_result out;
 
 	is_int(rules_add_text(rs, "t.rules", "mailboxfull /quota/\n", &err),
@@ -450,7 +450,7 @@ test_own_words(void)
 	struct buf err = BUF_INIT;
 	struct classify_input in = { "5.0.0", NULL, "failed", NULL,
 	    "We could not deliver your message: the address was not found.",
-	    NULL, NULL, false, true, NULL, NULL };
+	    NULL, NULL, false, true, NULL, NULL, NULL };
 	struct classify_result out;
 
 	is_int(rules_add_text(rs, "t.rules", "userunknown /address was not "
@@ -499,7 +499,7 @@ test_evidence(void)
 	for (size_t i = 0; i < BG_ARRAY_SIZE(evidence_cases); i++) {
 		const struct evidence_case *c = &evidence_cases[i];
 		struct classify_input in = { c->status, c->reply, c->action,
-		    c->command, c->diag, NULL, NULL, false, false, NULL, NULL };
+		    c->command, c->diag, NULL, NULL, false, false, NULL, NULL, NULL };
 		struct classify_result out;
 
 		classify(rs, &in, &out);
@@ -522,7 +522,7 @@ static void
 test_no_rules(void)
 {
 	struct classify_input in = { "5.2.2", "552", "failed", NULL,
-	    "user unknown", NULL, NULL, false, false, NULL, NULL };
+	    "user unknown", NULL, NULL, false, false, NULL, NULL, NULL };
 	struct classify_result out;
 
 	classify(NULL, &in, &out);
