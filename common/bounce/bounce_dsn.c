@@ -133,6 +133,13 @@ bounce_dsn_flush(struct dsn_state *st)
 	const char *addr = b->final != NULL ? b->final : b->original;
 	struct bounce_rcpt *r;
 
+	if (addr == NULL && b->status != NULL) {
+		st->m->dsn_unnamed++;
+		if (st->m->dsn_unnamed_status == NULL) {
+			st->m->dsn_unnamed_status = b->status;
+			b->status = NULL;
+		}
+	}
 	if (addr != NULL && bounce_rcpt_find(st->m, addr) == NULL &&
 	    (r = bounce_rcpt_add(st->m, addr)) != NULL) {
 		st->m->res->kind = BOUNCE_DSN;

@@ -48,6 +48,8 @@ struct bounce_msg {
 	void	*html_part;		/* first text/html part, a fallback */
 	struct buf dsn;			/* delivery-status fields */
 	bool	 has_dsn;
+	unsigned dsn_unnamed;		/* DSN blocks naming no address */
+	char	*dsn_unnamed_status;	/* the first such block's Status */
 	struct buf arf;			/* feedback-report fields */
 	bool	 has_arf;
 	struct buf orig;		/* returned message's headers */

@@ -158,6 +158,7 @@ struct evidence_case {
 	const char *want;		/* reason name, or NULL: no match */
 	unsigned line;
 	enum rule_kind kind;
+	const char *rcpt_domain;	/* the failed address's domain */
 };
 
 /* Rules in the order a site might write them: the phrase rules come
@@ -207,6 +208,11 @@ static const struct evidence_case evidence_cases[] = {
 	    "suspend", 8, RULE_KIND_PROVIDER },
 	{ "5.1.1", NULL, "mx.example.org", "out.example.jp", "blocked",
 	    "suspend", 8, RULE_KIND_PROVIDER },
+	/* or, when no host is named, the recipient's own domain */
+	{ NULL, NULL, NULL, NULL, "account inactive", "suspend", 8,
+	    RULE_KIND_PROVIDER, "sub.example.com" },
+	{ NULL, NULL, NULL, NULL, "account inactive", NULL, 0, 0,
+	    "notexample.com" },
 };
 
 /* test_evidence - provider rules first, codes that phrases must
@@ -223,7 +229,7 @@ test_evidence(unsigned flags)
 		const struct evidence_case *c = &evidence_cases[i];
 		struct rule_input in = { .status = c->status, .stage = c->stage,
 		    .remote_host = c->remote, .reporting_host = c->reporting,
-		    .specific_status = c->status != NULL &&
+		    .recipient_domain = c->rcpt_domain, .specific_status = c->status != NULL &&
 		    strcmp(c->status, "5.7.1") != 0,
 		    .text = { c->diag, NULL, NULL } };
 		struct rule_match m;
