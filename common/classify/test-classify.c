@@ -157,6 +157,23 @@ struct phrase_case {
 
 /* Typical wording of mail systems, one or more per reason. */
 static const struct phrase_case phrase_cases[] = {
+	/* a server that found our host to be an open relay */
+	{ NULL, "501", "501 <s@b.example>... no access from mail server "
+	    "[192.0.2.55] which is an open relay.", "blocked" },
+	{ NULL, "550", "550 Insecure Mail Relay", "blocked" },
+	/* hMailServer's relay refusal */
+	{ NULL, "550", "550 Delivery is not allowed to this address.",
+	    "norelaying" },
+	/* a recipient callout that failed */
+	{ NULL, "550", "550 Recipient verify failed", "userunknown" },
+	/* Exchange's restricted recipients */
+	{ "5.7.129", "550", "550 5.7.129 RESOLVER.RST."
+	    "RestrictedToRecipientsPermission; not authorized to send to "
+	    "this recipient", "filtered" },
+	/* Exim's temporary DNS failure; a server out of memory */
+	{ NULL, NULL, "host lookup did not complete", "networkerror" },
+	{ NULL, "451", "451 Temporary failure: mail server out of memory",
+	    "systemerror" },
 	{ "5.1.1", "550", "550 5.1.1 <a@b.example>: Recipient address "
 	    "rejected: User unknown in local recipient table", "userunknown" },
 	{ NULL, "550", "550 Requested action not taken: mailbox unavailable",
