@@ -110,6 +110,9 @@ pp_ours() {
 	postconf -c "$d/etc" -e "mynetworks = 127.0.0.1/32" \
 	    "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination" ||
 	    return 1
+	# contrib's main.cf.pipe sets it: as an administrator would, drop the
+	# old setting rather than leave Postfix to warn about two
+	postconf -c "$d/etc" -X smtpd_recipient_restrictions || return 1
 	{ pp_contrib "$c/main.cf.milter" |
 	    sed "s|unix:/bounceguard/milter.sock|$4|"
 	  pp_contrib "$c/main.cf.pipe" |
