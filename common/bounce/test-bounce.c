@@ -126,7 +126,7 @@ static const struct parse_case parse_cases[] = {
 	    "   ----- Unsent message follows -----\n"
 	    "To: s@example.org, t@example.net\n",
 	    BOUNCE_NDR, 2, "s@example.org", NULL, "553", NULL,
-	    BOUNCE_MODE_ASYNC, "onhold", "Host unknown" },
+	    BOUNCE_MODE_ASYNC, "rejected", "Host unknown" },
 	{ "exim delivery to a file: the DSN block names the file",
 	    "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
 	    "To: bounces@example.com\nX-Failed-Recipients: f@example.net\n"
