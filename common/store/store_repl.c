@@ -50,13 +50,17 @@
  *	Errors name the store and say what is missing: no master, no
  *	replication process, no quorum.
  *--*/
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -68,6 +72,21 @@
 #define REPL_MAX_SITES		32
 #define REPL_THREADS		6	/* message threads of the process */
 #define REPL_STARTUP_WAIT_MS	30000	/* a client's first sync */
+#define REPL_PEERS_GRACE_MS	20	/* a writer waits for all peers */
+/*
+ * How soon a client asks again for log records it missed. Every process
+ * that opens the master's store writes a few records that no connection
+ * carries (a subordinate's repmgr_start() opens the group database
+ * before its connections are up; a reader opens the databases): the
+ * clients see a gap when the next record comes, and with Berkeley DB's
+ * default (40 ms, and only when yet another message arrives) they
+ * waited for the master's next heartbeat, so that the first commit of
+ * nearly every pipe waited about half a second for its acks. With 1 us
+ * the second record after a gap asks the master at once; the wait still
+ * doubles while the gap lasts, so a long catch-up does not flood it.
+ */
+#define REPL_REQUEST_MIN_US	1
+#define REPL_REQUEST_MAX_US	500000
 
 struct store_repl_site {
 	char	 host[256];
@@ -345,6 +364,74 @@ repl_log_event(struct store *st, u_int32_t event, void *info)
 	}
 }
 
+/* repl_sock_port - the port of a TCP socket's address, 0 if none */
+static unsigned
+repl_sock_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)(const void *)ss)->sin_port);
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)(const void *)ss)->
+		    sin6_port);
+	return 0;
+}
+
+/* repl_is_repl_sock - a TCP socket of the replication group: this
+   site's listener, a connection it accepted, or one made to a peer */
+static bool
+repl_is_repl_sock(const struct store_repl_state *rs, int fd)
+{
+	struct sockaddr_storage here, there;
+	socklen_t hl = sizeof(here), tl = sizeof(there);
+	unsigned lport;
+
+	if (getsockname(fd, (struct sockaddr *)&here, &hl) < 0 ||
+	    (lport = repl_sock_port(&here)) == 0 || rs->nsites == 0)
+		return false;
+	if (lport == rs->sites[0].port)
+		return true;		/* the listener, or accepted by it */
+	if (getpeername(fd, (struct sockaddr *)&there, &tl) < 0)
+		return false;
+	for (size_t i = 1; i < rs->nsites; i++)
+		if (repl_sock_port(&there) == rs->sites[i].port)
+			return true;	/* made to a peer */
+	return false;
+}
+
+/*
+ * repl_nodelay - TCP_NODELAY on the group's connections.
+ *
+ * Berkeley DB 5.3 writes a log record and its commit as two small
+ * messages and does not set TCP_NODELAY: Nagle's algorithm holds the
+ * second until the peer acknowledges the first, which the peer's delayed
+ * ACK postpones by 40 ms or more, so every commit waiting for a quorum
+ * took about 44 ms on loopback; a client's two acknowledgements in a row
+ * were held the same way. Berkeley DB gives no hook on its sockets, so
+ * each process sets the option on its own descriptors whenever it makes
+ * a connection (setting it twice is harmless), and the replication
+ * process on its listening socket once started: accepted connections
+ * inherit it (Linux), including those of subordinate processes, for which
+ * Berkeley DB raises no event.
+ */
+static void
+repl_nodelay(const struct store_repl_state *rs)
+{
+	struct dirent *de;
+	DIR	*d = opendir("/proc/self/fd");
+	int	 one = 1, fd;
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if ((fd = atoi(de->d_name)) <= 2 || fd == dirfd(d))
+			continue;
+		if (repl_is_repl_sock(rs, fd))
+			(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+			    sizeof(one));
+	}
+	closedir(d);
+}
+
 /* repl_event - Berkeley DB's event callback */
 static void
 repl_event(DB_ENV *env, u_int32_t event, void *info)
@@ -361,6 +448,8 @@ repl_event(DB_ENV *env, u_int32_t event, void *info)
 	}
 	if (event == DB_EVENT_REP_STARTUPDONE)
 		st->repl->startup_done = 1;
+	if (event == DB_EVENT_REP_CONNECT_ESTD)
+		repl_nodelay(st->repl);
 	if (st->opts.repl->role == STORE_REPL_PROCESS)
 		repl_log_event(st, event, info);
 }
@@ -510,6 +599,8 @@ store_repl_configure(struct store *st)
 	    500000)) != 0 ||
 	    (rc = env->rep_set_timeout(env, DB_REP_HEARTBEAT_MONITOR,
 	    2000000)) != 0 ||
+	    (rc = env->rep_set_request(env, REPL_REQUEST_MIN_US,
+	    REPL_REQUEST_MAX_US)) != 0 ||
 	    (rc = env->rep_set_priority(env, (u_int32_t)r->priority)) != 0)
 		return repl_fail(st, rc, "configure replication", NULL);
 	if (r->role == STORE_REPL_PROCESS &&
@@ -591,6 +682,55 @@ repl_learn_eids(struct store *st)
 	}
 }
 
+/* repl_ready_peers - peers this process has a ready connection to */
+static size_t
+repl_ready_peers(struct store *st)
+{
+	DB_REPMGR_SITE *list;
+	u_int	 count;
+	size_t	 ready = 0;
+
+	if (st->env->repmgr_site_list(st->env, &count, &list) != 0)
+		return 0;
+	for (u_int i = 0; i < count; i++)
+		if (list[i].status == DB_REPMGR_CONNECTED)
+			ready++;
+	free(list);
+	return ready;
+}
+
+/*
+ * repl_await_peers - a writer's connections are ready before it logs.
+ *
+ * A subordinate process connects to the other sites when it joins.
+ * Berkeley DB sends a log record only over connections whose handshake
+ * is done, and never again: a record written before that (opening the
+ * databases writes some) leaves a gap on the clients, which they fill
+ * only when the master's replication process next speaks (its heartbeat,
+ * every half second), and a commit then finds fewer sites than a quorum
+ * and fails at once. So a writer waits until it is connected to every
+ * peer, or to as many as a quorum needs once a few milliseconds have
+ * passed (a peer that is down must not cost every delivery), at most
+ * repl_ack_timeout; after that the commit says whether a quorum
+ * acknowledged it.
+ */
+static void
+repl_await_peers(struct store *st)
+{
+	size_t	 npeers = st->opts.repl->npeers, ready;
+	size_t	 quorum = npeers > 1 ? npeers / 2 : npeers;
+	long long start = repl_now_ms(), waited;
+
+	do {
+		ready = repl_ready_peers(st);
+		waited = repl_now_ms() - start;
+		if (ready >= npeers || (ready >= quorum &&
+		    waited >= REPL_PEERS_GRACE_MS))
+			return;
+		usleep(200);
+	} while (waited < st->opts.repl->ack_timeout_ms);
+}
+
 /* store_repl_start - after DB_ENV->open: start the Replication Manager */
 int
 store_repl_start(struct store *st)
@@ -613,6 +753,7 @@ store_repl_start(struct store *st)
 		if ((rc = st->env->repmgr_start(st->env, REPL_THREADS,
 		    DB_REP_ELECTION)) != 0)
 			return repl_fail(st, rc, "start replication", NULL);
+		repl_nodelay(st->repl);
 		log_info("repl event=start site=%s peers=%zu priority=%d",
 		    r->local, r->npeers, r->priority);
 		repl_write_peers(st);
@@ -625,6 +766,8 @@ store_repl_start(struct store *st)
 		if ((rc = st->env->repmgr_start(st->env, 0,
 		    DB_REP_ELECTION)) != 0 && rc != DB_REP_IGNORE)
 			return repl_fail(st, rc, "join replication", NULL);
+		if (store_repl_is_master(st))
+			repl_await_peers(st);
 		return STORE_OK;
 	default:
 		return STORE_OK;
@@ -692,7 +835,9 @@ store_repl_waits_for_dbs(struct store *st, long long since_ms)
 int
 store_repl_check_writable(struct store *st)
 {
-	if (st->repl == NULL || store_repl_is_master(st))
+	if (st->repl == NULL)
+		return STORE_OK;
+	if (store_repl_is_master(st))
 		return STORE_OK;
 	st->last_dbrc = EACCES;
 	snprintf(st->errmsg, sizeof(st->errmsg), "store %s: this site (%s) "
