@@ -258,14 +258,12 @@ store_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* store_retry - after a deadlock, back off and retry, within the timeout */
-bool
-store_retry(struct store *st, int rc, int attempt, long long start_ms)
+/* store_retry_deadlock - back off a little more at each attempt */
+static bool
+store_retry_deadlock(struct store *st, int attempt, long long start_ms)
 {
 	struct timeval tv;
 
-	if (rc != STORE_ETEMP || st->last_dbrc != DB_LOCK_DEADLOCK)
-		return false;
 	if (store_now_ms() - start_ms >= st->opts.lock_timeout * 1000 ||
 	    attempt + 1 >= STORE_RETRIES) {
 		snprintf(st->errmsg, sizeof(st->errmsg), "store %s: store "
@@ -277,6 +275,59 @@ store_retry(struct store *st, int rc, int attempt, long long start_ms)
 	usleep((useconds_t)(1000 * (1 + attempt) +
 	    (tv.tv_usec ^ getpid()) % 2000));
 	return true;
+}
+
+/* store_retry_lockout - a replication role change or synchronisation
+   holds the environment (DB_REP_LOCKOUT): wait for it, within the
+   timeout */
+static bool
+store_retry_lockout(struct store *st, long long start_ms)
+{
+	if (store_now_ms() - start_ms >= st->opts.lock_timeout * 1000) {
+		snprintf(st->errmsg, sizeof(st->errmsg), "store %s: a "
+		    "replication role change or synchronisation held the store "
+		    "past store_lock_timeout (%llds)", st->dir,
+		    st->opts.lock_timeout);
+		return false;
+	}
+	usleep(STORE_LOCKOUT_SLEEP_MS * 1000);
+	return true;
+}
+
+/* store_lockout - the last failure was a replication lockout */
+bool
+store_lockout(const struct store *st)
+{
+	return st->last_dbrc == DB_REP_LOCKOUT;
+}
+
+/* store_handle_dead - the last failure was a dead database handle */
+bool
+store_handle_dead(const struct store *st)
+{
+	return st->last_dbrc == DB_REP_HANDLE_DEAD;
+}
+
+/* store_retry - after a deadlock, a replication lockout or (in a
+   single-threaded program) a dead handle, retry within the timeout */
+bool
+store_retry(struct store *st, int rc, int attempt, long long start_ms)
+{
+	if (rc != STORE_ETEMP)
+		return false;
+	switch (st->last_dbrc) {
+	case DB_LOCK_DEADLOCK:
+		return store_retry_deadlock(st, attempt, start_ms);
+	case DB_REP_LOCKOUT:
+		return store_retry_lockout(st, start_ms);
+	case DB_REP_HANDLE_DEAD:
+		/* The milter's threads share the handles: mstore reopens. */
+		return st->opts.repl != NULL && st->opts.repl->role !=
+		    STORE_REPL_PROCESS && attempt < 2 &&
+		    store_reopen_dbs(st) == STORE_OK;
+	default:
+		return false;
+	}
 }
 
 /* store_env_settings - the environment's sizes and policies, for any opener */
@@ -373,6 +424,29 @@ store_open_dbs(struct store *st)
 			return store_fail(st, rc, "open", store_dbs[i].file);
 	}
 	return STORE_OK;
+}
+
+/*
+ * store_reopen_dbs - close and reopen the database handles.
+ *
+ * On a replication client, Berkeley DB invalidates open database handles
+ * when it rolls back transactions the new master does not have, or
+ * copies the whole store from the master (internal init): every call on
+ * them then fails with DB_REP_HANDLE_DEAD until they are reopened. The
+ * environment stays open (in the replication process, closing it would
+ * stop replication). The caller makes sure no other thread uses them.
+ */
+int
+store_reopen_dbs(struct store *st)
+{
+	for (size_t i = 0; i < BG_ARRAY_SIZE(store_dbs); i++) {
+		DB	**slot = STORE_DB_SLOT(st, i);
+
+		if (*slot != NULL)
+			(void)(*slot)->close(*slot, DB_NOSYNC);
+		*slot = NULL;
+	}
+	return store_open_dbs(st);
 }
 
 /* store_check_schema - write the version into a new store, check an old one */

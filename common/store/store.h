@@ -239,6 +239,9 @@ int	store_close(struct store *);
 const char *store_error(const struct store *);
 const char *store_dir(const struct store *);
 bool	store_panicked(const struct store *);
+bool	store_lockout(const struct store *);
+bool	store_handle_dead(const struct store *);
+int	store_reopen_dbs(struct store *);
 void	store_on_stuck(void (*)(const char *));
 
 int	store_update(struct store *, const char *, const char *,

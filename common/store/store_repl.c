@@ -86,6 +86,25 @@
  * doubles while the gap lasts, so a long catch-up does not flood it.
  */
 #define REPL_REQUEST_MIN_US	1
+/*
+ * DB_REP_CHECKPOINT_DELAY is 0: by default a checkpoint on the master
+ * sleeps 30 s before it logs its record, to let clients flush their
+ * caches. A pipe checkpoints when it leaves (store_close()), so the first
+ * pipe on a new master after a failover slept 30 s there, past its
+ * watchdog, and exited 75, and so did every pipe after it: the
+ * "subordinate stuck leaving the environment" of the first session.
+ *
+ * DB_REP_CONF_NOWAIT is NOT set, although it would bound the waits of
+ * a lockout (a role change, a synchronisation): in 5.3 a call refused
+ * with DB_REP_LOCKOUT still decrements the environment's count of
+ * threads inside it (the error path leaves without having entered), so
+ * after a few refusals the count is negative, and the next role change,
+ * which waits for it to reach zero, waits for ever: seen as a new
+ * master stuck in "election_failed" with db_stat -R A showing a
+ * library handle count of 4294967146. Without it Berkeley DB sleeps
+ * through the lockout; DB_REP_LOCKOUT, when it comes anyway (opening a
+ * database), is retried by store_retry() and the milter's mstore.
+ */
 #define REPL_REQUEST_MAX_US	500000
 
 struct store_repl_site {
@@ -574,6 +593,33 @@ repl_add_site(struct store *st, const char *addr, bool local)
 	return STORE_OK;
 }
 
+/* repl_msgcall - Berkeley DB's verbose replication messages, for debugging */
+static void
+repl_msgcall(const DB_ENV *env, const char *msg)
+{
+	struct timespec ts;
+
+	(void)env;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	fprintf(stderr, "repl debug %lld.%03ld [%ld]: %s\n", (long long)ts.tv_sec,
+	    ts.tv_nsec / 1000000, (long)getpid(), msg);
+}
+
+/* repl_debug - BOUNCEGUARD_REPL_DEBUG=1: Berkeley DB says what it does */
+static void
+repl_debug(DB_ENV *env)
+{
+	const char *v = getenv("BOUNCEGUARD_REPL_DEBUG");
+
+	if (v == NULL || *v == '\0')
+		return;
+	env->set_msgcall(env, repl_msgcall);
+	(void)env->set_verbose(env, DB_VERB_REPMGR_MISC, 1);
+	(void)env->set_verbose(env, DB_VERB_REPMGR_CONNFAIL, 1);
+	if (strcmp(v, "2") == 0)
+		(void)env->set_verbose(env, DB_VERB_REPLICATION, 1);
+}
+
 /* store_repl_configure - before DB_ENV->open: sites and policies */
 int
 store_repl_configure(struct store *st)
@@ -587,6 +633,7 @@ store_repl_configure(struct store *st)
 		st->repl->lockfd = -1;
 	}
 	st->repl->nsites = 0;
+	repl_debug(env);
 	if ((rc = env->set_event_notify(env, repl_event)) != 0 ||
 	    (rc = env->repmgr_set_ack_policy(env, DB_REPMGR_ACKS_QUORUM)) != 0 ||
 	    (rc = env->rep_set_timeout(env, DB_REP_ACK_TIMEOUT,
@@ -599,6 +646,7 @@ store_repl_configure(struct store *st)
 	    500000)) != 0 ||
 	    (rc = env->rep_set_timeout(env, DB_REP_HEARTBEAT_MONITOR,
 	    2000000)) != 0 ||
+	    (rc = env->rep_set_timeout(env, DB_REP_CHECKPOINT_DELAY, 0)) != 0 ||
 	    (rc = env->rep_set_request(env, REPL_REQUEST_MIN_US,
 	    REPL_REQUEST_MAX_US)) != 0 ||
 	    (rc = env->rep_set_priority(env, (u_int32_t)r->priority)) != 0)
