@@ -366,15 +366,17 @@ store_env_configure(struct store *st)
 /* store_open_db - open one database; a replication master's own threads
    may hold its locks for a moment (group membership), so retry then */
 static int
-store_open_db(struct store *st, DB **slot, const char *file, u_int32_t flags)
+store_open_db(struct store *st, DB **slot, const char *file, u_int32_t flags,
+    DB_TXN *txn)
 {
 	int	 rc;
 
 	for (int attempt = 0; ; attempt++) {
-		rc = (*slot)->open(*slot, NULL, file, NULL, DB_BTREE, flags,
+		rc = (*slot)->open(*slot, txn, file, NULL, DB_BTREE, flags,
 		    0660);
+		/* Inside a transaction the whole transaction is retried. */
 		if ((rc != DB_LOCK_DEADLOCK && rc != DB_LOCK_NOTGRANTED &&
-		    rc != DB_REP_LOCKOUT) || st->repl == NULL ||
+		    rc != DB_REP_LOCKOUT) || st->repl == NULL || txn != NULL ||
 		    attempt >= STORE_RETRIES * 5)
 			return rc;
 		(*slot)->close(*slot, 0);
@@ -384,12 +386,11 @@ store_open_db(struct store *st, DB **slot, const char *file, u_int32_t flags)
 	}
 }
 
-/* store_open_dbs - open (or create) every database */
+/* store_open_dbs_in - open (or create) every database, each in its own
+   transaction, or all in txn */
 static int
-store_open_dbs(struct store *st)
+store_open_dbs_in(struct store *st, u_int32_t flags, DB_TXN *txn)
 {
-	u_int32_t flags = DB_AUTO_COMMIT | DB_THREAD |
-	    (st->opts.readonly || !store_repl_can_create(st) ? 0 : DB_CREATE);
 	long long start = store_now_ms();
 	int	 rc;
 
@@ -399,7 +400,7 @@ store_open_dbs(struct store *st)
 		if ((rc = db_create(slot, st->env, 0)) != 0)
 			return store_fail(st, rc, "create handle for",
 			    store_dbs[i].file);
-		rc = store_open_db(st, slot, store_dbs[i].file, flags);
+		rc = store_open_db(st, slot, store_dbs[i].file, flags, txn);
 		if (rc == ENOENT && st->repl != NULL && !(flags & DB_CREATE) &&
 		    store_repl_waits_for_dbs(st, start)) {
 			(*slot)->close(*slot, 0);
@@ -426,6 +427,70 @@ store_open_dbs(struct store *st)
 	return STORE_OK;
 }
 
+/* store_close_dbs - close every open database handle */
+static void
+store_close_dbs(struct store *st)
+{
+	for (size_t i = 0; i < BG_ARRAY_SIZE(store_dbs); i++) {
+		DB	**slot = STORE_DB_SLOT(st, i);
+
+		/* The log makes commits durable; flushing pages here would
+		   cost two fsyncs per database on every pipe run. */
+		if (*slot != NULL)
+			(void)(*slot)->close(*slot, DB_NOSYNC);
+		*slot = NULL;
+	}
+}
+
+/*
+ * store_open_dbs_txn - on a replication master, open every database in
+ * one transaction.
+ *
+ * Each open commits a transaction (it logs the file's registration), and
+ * on a master every commit waits for a quorum's acknowledgement: seven
+ * round trips, and seven log flushes on each client, for every pipe. One
+ * transaction makes it one. A deadlock or lockout retries the whole.
+ */
+static int
+store_open_dbs_txn(struct store *st, u_int32_t flags)
+{
+	DB_TXN	*txn;
+	int	 rc = STORE_ETEMP;
+
+	for (int attempt = 0; attempt < STORE_RETRIES; attempt++) {
+		if ((rc = st->env->txn_begin(st->env, NULL, &txn, 0)) != 0)
+			return store_fail(st, rc, "begin transaction", NULL);
+		st->last_dbrc = 0;
+		if ((rc = store_open_dbs_in(st, flags, txn)) == STORE_OK) {
+			/* Its acknowledgement is not this run's concern: the
+			   commits that record something are checked. */
+			if ((rc = txn->commit(txn, 0)) != 0)
+				break;
+			return STORE_OK;
+		}
+		(void)txn->abort(txn);
+		store_close_dbs(st);
+		if (st->last_dbrc != DB_LOCK_DEADLOCK && st->last_dbrc !=
+		    DB_LOCK_NOTGRANTED && st->last_dbrc != DB_REP_LOCKOUT)
+			return rc;
+		usleep(20000);
+	}
+	store_close_dbs(st);
+	return rc > 0 ? store_fail(st, rc, "open databases", NULL) : rc;
+}
+
+/* store_open_dbs - open (or create) every database */
+static int
+store_open_dbs(struct store *st)
+{
+	u_int32_t flags = DB_THREAD |
+	    (st->opts.readonly || !store_repl_can_create(st) ? 0 : DB_CREATE);
+
+	if (st->repl != NULL && (flags & DB_CREATE))
+		return store_open_dbs_txn(st, flags);
+	return store_open_dbs_in(st, flags | DB_AUTO_COMMIT, NULL);
+}
+
 /*
  * store_reopen_dbs - close and reopen the database handles.
  *
@@ -439,13 +504,7 @@ store_open_dbs(struct store *st)
 int
 store_reopen_dbs(struct store *st)
 {
-	for (size_t i = 0; i < BG_ARRAY_SIZE(store_dbs); i++) {
-		DB	**slot = STORE_DB_SLOT(st, i);
-
-		if (*slot != NULL)
-			(void)(*slot)->close(*slot, DB_NOSYNC);
-		*slot = NULL;
-	}
+	store_close_dbs(st);
 	return store_open_dbs(st);
 }
 
@@ -899,14 +958,7 @@ store_close(struct store *st)
 	 */
 	if (st->wrote && st->env != NULL && !st->panicked)
 		(void)store_checkpoint(st);
-	for (size_t i = 0; i < BG_ARRAY_SIZE(store_dbs); i++) {
-		DB	**slot = STORE_DB_SLOT(st, i);
-
-		/* The log makes commits durable; flushing pages here would
-		   cost two fsyncs per database on every pipe run. */
-		if (*slot != NULL)
-			(*slot)->close(*slot, DB_NOSYNC);
-	}
+	store_close_dbs(st);
 	if (st->env != NULL) {
 		int	 lock = store_serialize(st->dir);
 

@@ -944,6 +944,8 @@ store_repl_request(struct store *st, const void *req, size_t len,
 		repl_fail(st, rc, "reach the replication master", NULL);
 		return STORE_ETEMP;
 	}
+	/* The channel's connection is made now, and no event tells. */
+	repl_nodelay(st->repl);
 	repl_mac(st->opts.repl, req, len, mac);
 	memset(d, 0, sizeof(d));
 	d[0].data = mac;
