@@ -44,6 +44,23 @@ grep -q '"address":"manual@example.org","state":"suppressed"' "$T/dump.$first"
 ok $? "the master has the client's suppression"
 status "$client" | grep -q "role=client master=$(addr "$first")"
 ok $? "db status on a client names the master"
+# peers_ok SITE SECONDS - db status lists both peers connected, with how
+# far behind they are (the milter polls them once a second)
+peers_ok() {
+	end=$(( $(date +%s) + $2 ))
+	while [ "$(date +%s)" -lt "$end" ]; do
+		[ "$(status "$1" | grep -c \
+		    '^peer=.* state=connected role=[a-z]* lsn=[0-9]*/[0-9]* behind=[0-9]* checked=')" = 2 ] &&
+		    return 0
+		sleep 0.3
+	done
+	return 1
+}
+peers_ok "$first" 10
+ok $? "db status on the master lists both peers, connected, with behind= in bytes"
+status "$first" | sed 's/^/# /'
+status "$first" | grep -q "^replication=on .* role=master .* behind=0$"
+ok $? "db status on the master: behind=0 for itself"
 
 # Failover: SIGKILL the master's milter; a new master within 10 s.
 kill_site "$first" KILL
@@ -51,6 +68,14 @@ start=$(date +%s)
 wait_master 10
 ok $? "a new master is elected within 10 s after SIGKILL (site ${MASTER:-none})"
 ok $(( MASTER == first )) "the new master is another site ($(( $(date +%s) - start ))s)"
+end=$(( $(date +%s) + 10 ))
+until status "$MASTER" | grep -q "^peer=$(addr "$first") state=disconnected" ||
+    [ "$(date +%s)" -ge "$end" ]; do sleep 0.3; done
+status "$MASTER" | grep -q "^peer=$(addr "$first") state=disconnected"
+ok $? "db status on the new master shows the old one disconnected"
+grep -q "repl event=elected site=$(addr "$MASTER")" "$T/s$MASTER/log" &&
+    grep -q "repl event=role role=master site=$(addr "$MASTER")" "$T/s$MASTER/log"
+ok $? "the new master's milter logged the election and its role as key=value lines"
 # Bounded: 3 deliveries, 10 s each at most.
 bad=0 deferred=0 TRIES=20
 for i in $(seq $((BOUNCES + 1)) $((BOUNCES + 3))); do

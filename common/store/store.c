@@ -958,6 +958,7 @@ store_close(struct store *st)
 	 */
 	if (st->wrote && st->env != NULL && !st->panicked)
 		(void)store_checkpoint(st);
+	store_repl_stop(st);		/* its threads use the handles */
 	store_close_dbs(st);
 	if (st->env != NULL) {
 		int	 lock = store_serialize(st->dir);
