@@ -13,7 +13,13 @@
  *	recovered it, every call on our handle fails with STORE_EPANIC:
  *	the handle is then closed and reopened (once, however many threads
  *	saw the panic: a generation number tells) and the call is retried
- *	once. A store that cannot be opened at all (missing directory,
+ *	once. On a replication client, Berkeley DB invalidates the
+ *	database handles after a rollback or a copy of the whole store
+ *	from the master (DB_REP_HANDLE_DEAD): only the databases are then
+ *	reopened, not the environment, whose threads replicate. While
+ *	replication locks the store out (a role change, a
+ *	synchronisation: DB_REP_LOCKOUT) a call is retried every 20 ms
+ *	within store_lock_timeout. A store that cannot be opened at all (missing directory,
  *	permissions) is retried at most every few seconds, and the calls
  *	in between fail with STORE_ETEMP: the daemon keeps running and
  *	follows on_store_error.
@@ -24,12 +30,15 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "libbase.h"
 #include "milter.h"
 
 #define MSTORE_RETRY_SECONDS	5
 #define MSTORE_NOSTORE		(-100)	/* internal: no handle open */
+#define MSTORE_LOCKOUT_SLEEP_MS	20	/* between tries in a lockout */
 
 static pthread_rwlock_t ms_lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct store *ms_st;
@@ -165,33 +174,79 @@ typedef int (*mstore_fn)(struct store *, void *);
 /* mstore_try - one call under the shared lock */
 static int
 mstore_try(mstore_fn fn, void *arg, unsigned long *gen, char *err,
-    size_t errlen)
+    size_t errlen, bool *dead, bool *lockout)
 {
 	int	 rc;
 
 	pthread_rwlock_rdlock(&ms_lock);
 	*gen = ms_gen;
+	*dead = *lockout = false;
 	if (ms_st == NULL) {
 		mstore_copy_error(ms_closed ? "store closed: shutting down" :
 		    ms_err, err, errlen);
 		rc = ms_closed ? STORE_ETEMP : MSTORE_NOSTORE;
-	} else if ((rc = fn(ms_st, arg)) < 0)
+	} else if ((rc = fn(ms_st, arg)) < 0) {
 		mstore_copy_error(store_error(ms_st), err, errlen);
+		/* The handle's last code: another thread may have changed
+		   it, which at worst delays the reopen to a later call. */
+		*dead = store_handle_dead(ms_st);
+		*lockout = store_lockout(ms_st);
+	}
 	pthread_rwlock_unlock(&ms_lock);
 	return rc;
 }
 
-/* mstore_call - a call, with one reopen and retry after a panic */
+/* mstore_now_ms - a monotonic clock in milliseconds */
+static long long
+mstore_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* mstore_refresh - after DB_REP_HANDLE_DEAD on generation gen, reopen
+   the database handles (once, however many threads saw it) */
+static void
+mstore_refresh(unsigned long gen)
+{
+	pthread_rwlock_wrlock(&ms_lock);
+	if (ms_st != NULL && ms_gen == gen) {
+		log_warnx("repl event=handle_dead store=%s action=reopen "
+		    "(the master rolled back or replaced this site's copy)",
+		    ms_dir);
+		if (store_reopen_dbs(ms_st) != STORE_OK) {
+			log_warnx("store unavailable: %s", store_error(ms_st));
+			mstore_open_locked();	/* the whole store, then */
+		} else
+			ms_gen++;
+	}
+	pthread_rwlock_unlock(&ms_lock);
+}
+
+/* mstore_call - a call, with one reopen and retry after a panic or a
+   dead handle, and retries while replication locks the store out */
 static int
 mstore_call(mstore_fn fn, void *arg, char *err, size_t errlen)
 {
 	unsigned long gen;
+	long long start = mstore_now_ms();
 	int	 rc;
+	bool	 dead = false, lockout = false;
 
-	rc = mstore_try(fn, arg, &gen, err, errlen);
-	if (rc == STORE_EPANIC || rc == MSTORE_NOSTORE) {
+	rc = mstore_try(fn, arg, &gen, err, errlen, &dead, &lockout);
+	while (rc == STORE_ETEMP && lockout && mstore_now_ms() - start <
+	    ms_opts.lock_timeout * 1000) {
+		usleep(MSTORE_LOCKOUT_SLEEP_MS * 1000);
+		rc = mstore_try(fn, arg, &gen, err, errlen, &dead, &lockout);
+	}
+	if (rc == STORE_ETEMP && dead) {
+		mstore_refresh(gen);
+		rc = mstore_try(fn, arg, &gen, err, errlen, &dead, &lockout);
+	} else if (rc == STORE_EPANIC || rc == MSTORE_NOSTORE) {
 		mstore_reopen(gen, rc == STORE_EPANIC);
-		rc = mstore_try(fn, arg, &gen, err, errlen);
+		rc = mstore_try(fn, arg, &gen, err, errlen, &dead, &lockout);
 	}
 	return rc == MSTORE_NOSTORE ? STORE_ETEMP : rc;
 }

@@ -19,8 +19,9 @@
  *	environment) is never forwarded again: when this site is no longer
  *	the master it is deferred.
  * DIAGNOSTICS
- *	"forwarded to the replication master status=N" on the pipe's log
- *	line; the master's own output is passed on to the MTA.
+ *	"QUEUE-ID: repl role=R master=HOST:PORT" for every delivery with
+ *	replication on; "forwarded to the replication master status=N"
+ *	when forwarded; the master's own output is passed on to the MTA.
  *--*/
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,8 +54,14 @@ pipe_forward(struct pipe_run *run)
 {
 	struct buf req = BUF_INIT, answer = BUF_INIT;
 	int	 status = PIPE_EX_TEMPFAIL;
+	char	 role[400];
 
-	if (run->store == NULL || store_repl_is_master(run->store))
+	if (run->store == NULL)
+		return;
+	/* The role this delivery saw: a line per delivery, key=value. */
+	log_info("%s: repl %s", run->queue_id, store_repl_describe(run->store,
+	    role, sizeof(role)));
+	if (store_repl_is_master(run->store))
 		return;
 	if (getenv("BG_REPL_FORWARDED") != NULL)
 		pipe_tempfail(run, "forwarded to this site, which is no longer "

@@ -258,14 +258,12 @@ store_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* store_retry - after a deadlock, back off and retry, within the timeout */
-bool
-store_retry(struct store *st, int rc, int attempt, long long start_ms)
+/* store_retry_deadlock - back off a little more at each attempt */
+static bool
+store_retry_deadlock(struct store *st, int attempt, long long start_ms)
 {
 	struct timeval tv;
 
-	if (rc != STORE_ETEMP || st->last_dbrc != DB_LOCK_DEADLOCK)
-		return false;
 	if (store_now_ms() - start_ms >= st->opts.lock_timeout * 1000 ||
 	    attempt + 1 >= STORE_RETRIES) {
 		snprintf(st->errmsg, sizeof(st->errmsg), "store %s: store "
@@ -277,6 +275,59 @@ store_retry(struct store *st, int rc, int attempt, long long start_ms)
 	usleep((useconds_t)(1000 * (1 + attempt) +
 	    (tv.tv_usec ^ getpid()) % 2000));
 	return true;
+}
+
+/* store_retry_lockout - a replication role change or synchronisation
+   holds the environment (DB_REP_LOCKOUT): wait for it, within the
+   timeout */
+static bool
+store_retry_lockout(struct store *st, long long start_ms)
+{
+	if (store_now_ms() - start_ms >= st->opts.lock_timeout * 1000) {
+		snprintf(st->errmsg, sizeof(st->errmsg), "store %s: a "
+		    "replication role change or synchronisation held the store "
+		    "past store_lock_timeout (%llds)", st->dir,
+		    st->opts.lock_timeout);
+		return false;
+	}
+	usleep(STORE_LOCKOUT_SLEEP_MS * 1000);
+	return true;
+}
+
+/* store_lockout - the last failure was a replication lockout */
+bool
+store_lockout(const struct store *st)
+{
+	return st->last_dbrc == DB_REP_LOCKOUT;
+}
+
+/* store_handle_dead - the last failure was a dead database handle */
+bool
+store_handle_dead(const struct store *st)
+{
+	return st->last_dbrc == DB_REP_HANDLE_DEAD;
+}
+
+/* store_retry - after a deadlock, a replication lockout or (in a
+   single-threaded program) a dead handle, retry within the timeout */
+bool
+store_retry(struct store *st, int rc, int attempt, long long start_ms)
+{
+	if (rc != STORE_ETEMP)
+		return false;
+	switch (st->last_dbrc) {
+	case DB_LOCK_DEADLOCK:
+		return store_retry_deadlock(st, attempt, start_ms);
+	case DB_REP_LOCKOUT:
+		return store_retry_lockout(st, start_ms);
+	case DB_REP_HANDLE_DEAD:
+		/* The milter's threads share the handles: mstore reopens. */
+		return st->opts.repl != NULL && st->opts.repl->role !=
+		    STORE_REPL_PROCESS && attempt < 2 &&
+		    store_reopen_dbs(st) == STORE_OK;
+	default:
+		return false;
+	}
 }
 
 /* store_env_settings - the environment's sizes and policies, for any opener */
@@ -315,15 +366,17 @@ store_env_configure(struct store *st)
 /* store_open_db - open one database; a replication master's own threads
    may hold its locks for a moment (group membership), so retry then */
 static int
-store_open_db(struct store *st, DB **slot, const char *file, u_int32_t flags)
+store_open_db(struct store *st, DB **slot, const char *file, u_int32_t flags,
+    DB_TXN *txn)
 {
 	int	 rc;
 
 	for (int attempt = 0; ; attempt++) {
-		rc = (*slot)->open(*slot, NULL, file, NULL, DB_BTREE, flags,
+		rc = (*slot)->open(*slot, txn, file, NULL, DB_BTREE, flags,
 		    0660);
+		/* Inside a transaction the whole transaction is retried. */
 		if ((rc != DB_LOCK_DEADLOCK && rc != DB_LOCK_NOTGRANTED &&
-		    rc != DB_REP_LOCKOUT) || st->repl == NULL ||
+		    rc != DB_REP_LOCKOUT) || st->repl == NULL || txn != NULL ||
 		    attempt >= STORE_RETRIES * 5)
 			return rc;
 		(*slot)->close(*slot, 0);
@@ -333,12 +386,11 @@ store_open_db(struct store *st, DB **slot, const char *file, u_int32_t flags)
 	}
 }
 
-/* store_open_dbs - open (or create) every database */
+/* store_open_dbs_in - open (or create) every database, each in its own
+   transaction, or all in txn */
 static int
-store_open_dbs(struct store *st)
+store_open_dbs_in(struct store *st, u_int32_t flags, DB_TXN *txn)
 {
-	u_int32_t flags = DB_AUTO_COMMIT | DB_THREAD |
-	    (st->opts.readonly || !store_repl_can_create(st) ? 0 : DB_CREATE);
 	long long start = store_now_ms();
 	int	 rc;
 
@@ -348,7 +400,7 @@ store_open_dbs(struct store *st)
 		if ((rc = db_create(slot, st->env, 0)) != 0)
 			return store_fail(st, rc, "create handle for",
 			    store_dbs[i].file);
-		rc = store_open_db(st, slot, store_dbs[i].file, flags);
+		rc = store_open_db(st, slot, store_dbs[i].file, flags, txn);
 		if (rc == ENOENT && st->repl != NULL && !(flags & DB_CREATE) &&
 		    store_repl_waits_for_dbs(st, start)) {
 			(*slot)->close(*slot, 0);
@@ -373,6 +425,87 @@ store_open_dbs(struct store *st)
 			return store_fail(st, rc, "open", store_dbs[i].file);
 	}
 	return STORE_OK;
+}
+
+/* store_close_dbs - close every open database handle */
+static void
+store_close_dbs(struct store *st)
+{
+	for (size_t i = 0; i < BG_ARRAY_SIZE(store_dbs); i++) {
+		DB	**slot = STORE_DB_SLOT(st, i);
+
+		/* The log makes commits durable; flushing pages here would
+		   cost two fsyncs per database on every pipe run. */
+		if (*slot != NULL)
+			(void)(*slot)->close(*slot, DB_NOSYNC);
+		*slot = NULL;
+	}
+}
+
+/*
+ * store_open_dbs_txn - on a replication master, open every database in
+ * one transaction.
+ *
+ * Each open commits a transaction (it logs the file's registration), and
+ * on a master every commit waits for a quorum's acknowledgement: seven
+ * round trips, and seven log flushes on each client, for every pipe. One
+ * transaction makes it one. A deadlock or lockout retries the whole.
+ */
+static int
+store_open_dbs_txn(struct store *st, u_int32_t flags)
+{
+	DB_TXN	*txn;
+	int	 rc = STORE_ETEMP;
+
+	for (int attempt = 0; attempt < STORE_RETRIES; attempt++) {
+		if ((rc = st->env->txn_begin(st->env, NULL, &txn, 0)) != 0)
+			return store_fail(st, rc, "begin transaction", NULL);
+		st->last_dbrc = 0;
+		if ((rc = store_open_dbs_in(st, flags, txn)) == STORE_OK) {
+			/* Its acknowledgement is not this run's concern: the
+			   commits that record something are checked. */
+			if ((rc = txn->commit(txn, 0)) != 0)
+				break;
+			return STORE_OK;
+		}
+		(void)txn->abort(txn);
+		store_close_dbs(st);
+		if (st->last_dbrc != DB_LOCK_DEADLOCK && st->last_dbrc !=
+		    DB_LOCK_NOTGRANTED && st->last_dbrc != DB_REP_LOCKOUT)
+			return rc;
+		usleep(20000);
+	}
+	store_close_dbs(st);
+	return rc > 0 ? store_fail(st, rc, "open databases", NULL) : rc;
+}
+
+/* store_open_dbs - open (or create) every database */
+static int
+store_open_dbs(struct store *st)
+{
+	u_int32_t flags = DB_THREAD |
+	    (st->opts.readonly || !store_repl_can_create(st) ? 0 : DB_CREATE);
+
+	if (st->repl != NULL && (flags & DB_CREATE))
+		return store_open_dbs_txn(st, flags);
+	return store_open_dbs_in(st, flags | DB_AUTO_COMMIT, NULL);
+}
+
+/*
+ * store_reopen_dbs - close and reopen the database handles.
+ *
+ * On a replication client, Berkeley DB invalidates open database handles
+ * when it rolls back transactions the new master does not have, or
+ * copies the whole store from the master (internal init): every call on
+ * them then fails with DB_REP_HANDLE_DEAD until they are reopened. The
+ * environment stays open (in the replication process, closing it would
+ * stop replication). The caller makes sure no other thread uses them.
+ */
+int
+store_reopen_dbs(struct store *st)
+{
+	store_close_dbs(st);
+	return store_open_dbs(st);
 }
 
 /* store_check_schema - write the version into a new store, check an old one */
@@ -825,14 +958,8 @@ store_close(struct store *st)
 	 */
 	if (st->wrote && st->env != NULL && !st->panicked)
 		(void)store_checkpoint(st);
-	for (size_t i = 0; i < BG_ARRAY_SIZE(store_dbs); i++) {
-		DB	**slot = STORE_DB_SLOT(st, i);
-
-		/* The log makes commits durable; flushing pages here would
-		   cost two fsyncs per database on every pipe run. */
-		if (*slot != NULL)
-			(*slot)->close(*slot, DB_NOSYNC);
-	}
+	store_repl_stop(st);		/* its threads use the handles */
+	store_close_dbs(st);
 	if (st->env != NULL) {
 		int	 lock = store_serialize(st->dir);
 

@@ -239,6 +239,9 @@ int	store_close(struct store *);
 const char *store_error(const struct store *);
 const char *store_dir(const struct store *);
 bool	store_panicked(const struct store *);
+bool	store_lockout(const struct store *);
+bool	store_handle_dead(const struct store *);
+int	store_reopen_dbs(struct store *);
 void	store_on_stuck(void (*)(const char *));
 
 int	store_update(struct store *, const char *, const char *,
@@ -276,6 +279,7 @@ bool	store_repl_is_master(struct store *);
 int	store_repl_request(struct store *, const void *, size_t, int *,
 	    struct buf *);
 int	store_repl_status(struct store *, struct buf *);
+const char *store_repl_describe(struct store *, char *, size_t);
 int	store_repl_barrier(struct store *);
 
 /* Record helpers. */

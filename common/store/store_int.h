@@ -17,6 +17,7 @@
 /* Large enough for the largest record any version writes. */
 #define STORE_RECORD_MAX	(16 * 1024)
 #define STORE_RETRIES		20
+#define STORE_LOCKOUT_SLEEP_MS	20	/* between tries in a lockout */
 enum { STORE_WD_JOINING, STORE_WD_JOINED, STORE_WD_LEAVING };
 
 #define STORE_ENV_FLAGS		(DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | \
@@ -83,6 +84,7 @@ int	store_decode_backoff(const void *, size_t, struct store_backoff *);
 int	store_repl_configure(struct store *);
 int	store_repl_start(struct store *);
 void	store_repl_close(struct store *);
+void	store_repl_stop(struct store *);
 bool	store_repl_can_create(struct store *);
 void	store_repl_commit_begin(void);
 int	store_repl_commit_end(struct store *);

@@ -50,40 +50,60 @@
  *	Errors name the store and say what is missing: no master, no
  *	replication process, no quorum.
  *--*/
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "libbase.h"
 #include "libconf.h"
-#include "store_int.h"
+#include "store_repl_int.h"
 
-#define REPL_MAC_LEN		32
-#define REPL_MAX_SITES		32
 #define REPL_THREADS		6	/* message threads of the process */
 #define REPL_STARTUP_WAIT_MS	30000	/* a client's first sync */
-
-struct store_repl_site {
-	char	 host[256];
-	unsigned port;
-	int	 eid;
-	bool	 connected;		/* as the replication process sees it */
-	time_t	 since;
-};
-
-struct store_repl_state {
-	struct store_repl_site sites[REPL_MAX_SITES];	/* [0]: local */
-	size_t	 nsites;
-	int	 lockfd;		/* bounceguard.repl */
-	volatile int startup_done;
-	volatile int role_master;
-};
+#define REPL_PEERS_GRACE_MS	20	/* a writer waits for all peers */
+/*
+ * How soon a client asks again for log records it missed. Every process
+ * that opens the master's store writes a few records that no connection
+ * carries (a subordinate's repmgr_start() opens the group database
+ * before its connections are up; a reader opens the databases): the
+ * clients see a gap when the next record comes, and with Berkeley DB's
+ * default (40 ms, and only when yet another message arrives) they
+ * waited for the master's next heartbeat, so that the first commit of
+ * nearly every pipe waited about half a second for its acks. With 1 us
+ * the second record after a gap asks the master at once; the wait still
+ * doubles while the gap lasts, so a long catch-up does not flood it.
+ */
+#define REPL_REQUEST_MIN_US	1
+/*
+ * DB_REP_CHECKPOINT_DELAY is 0: by default a checkpoint on the master
+ * sleeps 30 s before it logs its record, to let clients flush their
+ * caches. A pipe checkpoints when it leaves (store_close()), so the first
+ * pipe on a new master after a failover slept 30 s there, past its
+ * watchdog, and exited 75, and so did every pipe after it: the
+ * "subordinate stuck leaving the environment" of the first session.
+ *
+ * DB_REP_CONF_NOWAIT is NOT set, although it would bound the waits of
+ * a lockout (a role change, a synchronisation): in 5.3 a call refused
+ * with DB_REP_LOCKOUT still decrements the environment's count of
+ * threads inside it (the error path leaves without having entered), so
+ * after a few refusals the count is negative, and the next role change,
+ * which waits for it to reach zero, waits for ever: seen as a new
+ * master stuck in "election_failed" with db_stat -R A showing a
+ * library handle count of 4294967146. Without it Berkeley DB sleeps
+ * through the lockout; DB_REP_LOCKOUT, when it comes anyway (opening a
+ * database), is retried by store_retry() and the milter's mstore.
+ */
+#define REPL_REQUEST_MAX_US	500000
 
 static __thread bool repl_perm_failed;
 
@@ -91,16 +111,6 @@ static __thread bool repl_perm_failed;
  * This module is called by store.c and must not call it back (the
  * layering test forbids circles of calls): hence its own small helpers.
  */
-
-/* repl_now_ms - a monotonic clock in milliseconds */
-static long long
-repl_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* repl_fail - record what failed, as store_fail() does */
 static int
@@ -234,42 +244,6 @@ store_repl_parse_addr(const char *s, char *host, size_t hostlen,
 	return 0;
 }
 
-/* repl_site_name - "HOST:PORT" of an environment id, for log lines */
-static const char *
-repl_site_name(const struct store_repl_state *rs, int eid, char *buf,
-    size_t len)
-{
-	for (size_t i = 0; i < rs->nsites; i++)
-		if (rs->sites[i].eid == eid) {
-			snprintf(buf, len, "%s:%u", rs->sites[i].host,
-			    rs->sites[i].port);
-			return buf;
-		}
-	snprintf(buf, len, "eid%d", eid);
-	return buf;
-}
-
-/* repl_write_peers - the process's view of its peers, for db status */
-static void
-repl_write_peers(struct store *st)
-{
-	struct store_repl_state *rs = st->repl;
-	char	 path[4096], tmp[4200];
-	FILE	*fp;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/bounceguard.repl-peers",
-	    st->dir) >= sizeof(path) || (size_t)snprintf(tmp, sizeof(tmp),
-	    "%s.tmp", path) >= sizeof(tmp) || (fp = fopen(tmp, "w")) == NULL)
-		return;
-	for (size_t i = 1; i < rs->nsites; i++)
-		fprintf(fp, "peer=%s:%u state=%s since=%lld\n",
-		    rs->sites[i].host, rs->sites[i].port,
-		    rs->sites[i].connected ? "connected" : "disconnected",
-		    (long long)rs->sites[i].since);
-	if (fclose(fp) == 0)
-		(void)rename(tmp, path);
-}
-
 /* repl_peer_state - a main connection to a peer came up or went down */
 static void
 repl_peer_state(struct store *st, int eid, bool connected)
@@ -281,11 +255,9 @@ repl_peer_state(struct store *st, int eid, bool connected)
 		    connected)
 			continue;
 		rs->sites[i].connected = connected;
-		rs->sites[i].since = time(NULL);
 		log_info("repl event=peer peer=%s:%u state=%s",
 		    rs->sites[i].host, rs->sites[i].port,
 		    connected ? "connected" : "disconnected");
-		repl_write_peers(st);
 	}
 }
 
@@ -308,7 +280,7 @@ repl_log_event(struct store *st, u_int32_t event, void *info)
 		break;
 	case DB_EVENT_REP_NEWMASTER:
 		log_info("repl event=newmaster master=%s",
-		    repl_site_name(rs, eid, name, sizeof(name)));
+		    store_repl_site_name(rs, eid, name, sizeof(name)));
 		break;
 	case DB_EVENT_REP_ELECTED:
 		log_info("repl event=elected site=%s", st->opts.repl->local);
@@ -334,8 +306,10 @@ repl_log_event(struct store *st, u_int32_t event, void *info)
 		repl_peer_state(st, eid, false);
 		break;
 	case DB_EVENT_REP_SITE_ADDED:
-		log_warnx("repl event=site_added peer=%s",
-		    repl_site_name(rs, eid, name, sizeof(name)));
+		log_warnx("repl event=site_added peer=%s (a join request; "
+		    "sites not in repl_peers are removed)",
+		    store_repl_site_name(rs, eid, name, sizeof(name)));
+		store_repl_peers_wake(st);
 		break;
 	case DB_EVENT_REP_JOIN_FAILURE:
 		log_warnx("repl event=join_failed site=%s", st->opts.repl->local);
@@ -361,55 +335,10 @@ repl_event(DB_ENV *env, u_int32_t event, void *info)
 	}
 	if (event == DB_EVENT_REP_STARTUPDONE)
 		st->repl->startup_done = 1;
+	if (event == DB_EVENT_REP_CONNECT_ESTD)
+		store_repl_chan_nodelay(st->repl);
 	if (st->opts.repl->role == STORE_REPL_PROCESS)
 		repl_log_event(st, event, info);
-}
-
-/* repl_mac - HMAC-SHA256 of a request under the shared secret */
-static void
-repl_mac(const struct store_repl *r, const void *data, size_t len,
-    unsigned char out[REPL_MAC_LEN])
-{
-	GHmac	*h = g_hmac_new(G_CHECKSUM_SHA256,
-	    (const guchar *)r->secret, r->secret_len);
-	gsize	 n = REPL_MAC_LEN;
-
-	g_hmac_update(h, (const guchar *)"bounceguard-repl\n", 17);
-	g_hmac_update(h, data, (gssize)len);
-	g_hmac_get_digest(h, out, &n);
-	g_hmac_unref(h);
-}
-
-/* repl_mac_equal - constant-time comparison */
-static bool
-repl_mac_equal(const unsigned char *a, const unsigned char *b)
-{
-	unsigned char d = 0;
-
-	for (size_t i = 0; i < REPL_MAC_LEN; i++)
-		d |= a[i] ^ b[i];
-	return d == 0;
-}
-
-/* repl_respond - the answer: a 4-byte status, then the handler's text */
-static void
-repl_respond(DB_CHANNEL *ch, int status, const struct buf *body)
-{
-	struct buf msg = BUF_INIT;
-	unsigned char hdr[4];
-	DBT	 d;
-
-	hdr[0] = (unsigned char)((unsigned)status >> 24);
-	hdr[1] = (unsigned char)((unsigned)status >> 16);
-	hdr[2] = (unsigned char)((unsigned)status >> 8);
-	hdr[3] = (unsigned char)status;
-	buf_add(&msg, hdr, sizeof(hdr));
-	buf_add(&msg, body->data, body->len);
-	memset(&d, 0, sizeof(d));
-	d.data = msg.data;
-	d.size = (u_int32_t)msg.len;
-	(void)ch->send_msg(ch, &d, 1, 0);
-	buf_free(&msg);
 }
 
 /* repl_dispatch - a channel message: check its signature, then serve it */
@@ -418,7 +347,6 @@ repl_dispatch(DB_ENV *env, DB_CHANNEL *ch, DBT *req, u_int32_t nreq,
     u_int32_t flags)
 {
 	struct store *st = env->app_private;
-	unsigned char mac[REPL_MAC_LEN];
 	struct buf out = BUF_INIT;
 	int	 status;
 
@@ -427,23 +355,22 @@ repl_dispatch(DB_ENV *env, DB_CHANNEL *ch, DBT *req, u_int32_t nreq,
 	if (nreq != 2 || req[0].size != REPL_MAC_LEN) {
 		log_warnx("repl event=refused reason=malformed_request");
 		buf_addstr(&out, "malformed replication request");
-		repl_respond(ch, STORE_REPL_REFUSED, &out);
-		buf_free(&out);
-		return;
-	}
-	repl_mac(st->opts.repl, req[1].data, req[1].size, mac);
-	if (!repl_mac_equal(mac, req[0].data)) {
+		status = STORE_REPL_REFUSED;
+	} else if (!store_repl_chan_mac_ok(st->opts.repl, req[1].data,
+	    req[1].size, req[0].data)) {
 		log_warnx("repl event=refused reason=bad_signature "
 		    "(a request not signed with repl_secret_file)");
 		buf_addstr(&out, "request refused: bad signature "
 		    "(repl_secret_file differs between hosts?)");
-		repl_respond(ch, STORE_REPL_REFUSED, &out);
-		buf_free(&out);
-		return;
-	}
-	status = repl_handler != NULL ? repl_handler(req[1].data, req[1].size,
-	    &out) : STORE_REPL_REFUSED;
-	repl_respond(ch, status, &out);
+		status = STORE_REPL_REFUSED;
+	} else if (req[1].size == sizeof(REPL_STATUS_REQ) &&
+	    memcmp(req[1].data, REPL_STATUS_REQ, req[1].size) == 0) {
+		store_repl_peers_serve(st, &out);
+		status = 0;
+	} else
+		status = repl_handler != NULL ? repl_handler(req[1].data,
+		    req[1].size, &out) : STORE_REPL_REFUSED;
+	store_repl_chan_respond(ch, status, &out);
 	buf_free(&out);
 }
 
@@ -485,6 +412,50 @@ repl_add_site(struct store *st, const char *addr, bool local)
 	return STORE_OK;
 }
 
+static bool repl_debugging;
+
+/* repl_msgcall - Berkeley DB's replication messages: a refused site is
+   logged; all of them are printed when debugging */
+static void
+repl_msgcall(const DB_ENV *env, const char *msg)
+{
+	struct timespec ts;
+
+	if (env->app_private != NULL)
+		store_repl_peers_msg(env->app_private, msg);
+	if (!repl_debugging)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	fprintf(stderr, "repl debug %lld.%03ld [%ld]: %s\n", (long long)ts.tv_sec,
+	    ts.tv_nsec / 1000000, (long)getpid(), msg);
+}
+
+/*
+ * repl_verbose - what Berkeley DB says, and to whom.
+ *
+ * The replication process always listens to its connection messages
+ * (DB_VERB_REPMGR_MISC, a few lines per connection and commit, never
+ * written to a file), because Berkeley DB refuses a site that is not a
+ * member without any other sign. BOUNCEGUARD_REPL_DEBUG=1 (2: every
+ * message) prints them on standard error, in any program.
+ */
+static void
+repl_verbose(DB_ENV *env, enum store_repl_role role)
+{
+	const char *v = getenv("BOUNCEGUARD_REPL_DEBUG");
+
+	repl_debugging = v != NULL && *v != '\0';
+	if (!repl_debugging && role != STORE_REPL_PROCESS)
+		return;
+	env->set_msgcall(env, repl_msgcall);
+	(void)env->set_verbose(env, DB_VERB_REPMGR_MISC, 1);
+	if (!repl_debugging)
+		return;
+	(void)env->set_verbose(env, DB_VERB_REPMGR_CONNFAIL, 1);
+	if (strcmp(v, "2") == 0)
+		(void)env->set_verbose(env, DB_VERB_REPLICATION, 1);
+}
+
 /* store_repl_configure - before DB_ENV->open: sites and policies */
 int
 store_repl_configure(struct store *st)
@@ -498,6 +469,7 @@ store_repl_configure(struct store *st)
 		st->repl->lockfd = -1;
 	}
 	st->repl->nsites = 0;
+	repl_verbose(env, r->role);
 	if ((rc = env->set_event_notify(env, repl_event)) != 0 ||
 	    (rc = env->repmgr_set_ack_policy(env, DB_REPMGR_ACKS_QUORUM)) != 0 ||
 	    (rc = env->rep_set_timeout(env, DB_REP_ACK_TIMEOUT,
@@ -510,6 +482,9 @@ store_repl_configure(struct store *st)
 	    500000)) != 0 ||
 	    (rc = env->rep_set_timeout(env, DB_REP_HEARTBEAT_MONITOR,
 	    2000000)) != 0 ||
+	    (rc = env->rep_set_timeout(env, DB_REP_CHECKPOINT_DELAY, 0)) != 0 ||
+	    (rc = env->rep_set_request(env, REPL_REQUEST_MIN_US,
+	    REPL_REQUEST_MAX_US)) != 0 ||
 	    (rc = env->rep_set_priority(env, (u_int32_t)r->priority)) != 0)
 		return repl_fail(st, rc, "configure replication", NULL);
 	if (r->role == STORE_REPL_PROCESS &&
@@ -562,9 +537,9 @@ repl_check_process(struct store *st)
 static void
 repl_wait_startup(struct store *st)
 {
-	long long start = repl_now_ms();
+	long long start = store_repl_now_ms();
 
-	while (repl_now_ms() - start < REPL_STARTUP_WAIT_MS) {
+	while (store_repl_now_ms() - start < REPL_STARTUP_WAIT_MS) {
 		if (store_repl_is_master(st) || st->repl->startup_done)
 			return;
 		usleep(50000);
@@ -591,6 +566,55 @@ repl_learn_eids(struct store *st)
 	}
 }
 
+/* repl_ready_peers - peers this process has a ready connection to */
+static size_t
+repl_ready_peers(struct store *st)
+{
+	DB_REPMGR_SITE *list;
+	u_int	 count;
+	size_t	 ready = 0;
+
+	if (st->env->repmgr_site_list(st->env, &count, &list) != 0)
+		return 0;
+	for (u_int i = 0; i < count; i++)
+		if (list[i].status == DB_REPMGR_CONNECTED)
+			ready++;
+	free(list);
+	return ready;
+}
+
+/*
+ * repl_await_peers - a writer's connections are ready before it logs.
+ *
+ * A subordinate process connects to the other sites when it joins.
+ * Berkeley DB sends a log record only over connections whose handshake
+ * is done, and never again: a record written before that (opening the
+ * databases writes some) leaves a gap on the clients, which they fill
+ * only when the master's replication process next speaks (its heartbeat,
+ * every half second), and a commit then finds fewer sites than a quorum
+ * and fails at once. So a writer waits until it is connected to every
+ * peer, or to as many as a quorum needs once a few milliseconds have
+ * passed (a peer that is down must not cost every delivery), at most
+ * repl_ack_timeout; after that the commit says whether a quorum
+ * acknowledged it.
+ */
+static void
+repl_await_peers(struct store *st)
+{
+	size_t	 npeers = st->opts.repl->npeers, ready;
+	size_t	 quorum = npeers > 1 ? npeers / 2 : npeers;
+	long long start = store_repl_now_ms(), waited;
+
+	do {
+		ready = repl_ready_peers(st);
+		waited = store_repl_now_ms() - start;
+		if (ready >= npeers || (ready >= quorum &&
+		    waited >= REPL_PEERS_GRACE_MS))
+			return;
+		usleep(200);
+	} while (waited < st->opts.repl->ack_timeout_ms);
+}
+
 /* store_repl_start - after DB_ENV->open: start the Replication Manager */
 int
 store_repl_start(struct store *st)
@@ -613,11 +637,11 @@ store_repl_start(struct store *st)
 		if ((rc = st->env->repmgr_start(st->env, REPL_THREADS,
 		    DB_REP_ELECTION)) != 0)
 			return repl_fail(st, rc, "start replication", NULL);
+		store_repl_chan_nodelay(st->repl);
 		log_info("repl event=start site=%s peers=%zu priority=%d",
 		    r->local, r->npeers, r->priority);
-		repl_write_peers(st);
 		repl_wait_startup(st);
-		return STORE_OK;
+		return store_repl_peers_start(st);
 	case STORE_REPL_WRITER:
 		if ((rc = repl_check_process(st)) != STORE_OK)
 			return rc;
@@ -625,6 +649,8 @@ store_repl_start(struct store *st)
 		if ((rc = st->env->repmgr_start(st->env, 0,
 		    DB_REP_ELECTION)) != 0 && rc != DB_REP_IGNORE)
 			return repl_fail(st, rc, "join replication", NULL);
+		if (store_repl_is_master(st))
+			repl_await_peers(st);
 		return STORE_OK;
 	default:
 		return STORE_OK;
@@ -682,7 +708,7 @@ bool
 store_repl_waits_for_dbs(struct store *st, long long since_ms)
 {
 	if (st->opts.repl->role != STORE_REPL_PROCESS ||
-	    repl_now_ms() - since_ms > REPL_STARTUP_WAIT_MS)
+	    store_repl_now_ms() - since_ms > REPL_STARTUP_WAIT_MS)
 		return false;
 	usleep(100000);
 	return true;
@@ -692,7 +718,9 @@ store_repl_waits_for_dbs(struct store *st, long long since_ms)
 int
 store_repl_check_writable(struct store *st)
 {
-	if (st->repl == NULL || store_repl_is_master(st))
+	if (st->repl == NULL)
+		return STORE_OK;
+	if (store_repl_is_master(st))
 		return STORE_OK;
 	st->last_dbrc = EACCES;
 	snprintf(st->errmsg, sizeof(st->errmsg), "store %s: this site (%s) "
@@ -717,7 +745,7 @@ store_repl_barrier(struct store *st)
 		return rc;
 	if ((rc = st->env->txn_begin(st->env, NULL, &txn, 0)) != 0)
 		return repl_fail(st, rc, "begin transaction", NULL);
-	snprintf(val, sizeof(val), "%lld", repl_now_ms());
+	snprintf(val, sizeof(val), "%lld", store_repl_now_ms());
 	memset(&k, 0, sizeof(k));
 	memset(&v, 0, sizeof(v));
 	k.data = (void *)(uintptr_t)key;
@@ -739,72 +767,27 @@ int
 store_repl_request(struct store *st, const void *req, size_t len,
     int *status, struct buf *answer)
 {
-	unsigned char mac[REPL_MAC_LEN];
-	DB_CHANNEL *ch;
-	DBT	 d[2], resp;
 	int	 rc;
 
 	if (st->repl == NULL)
 		return STORE_EFATAL;
-	if ((rc = st->env->repmgr_channel(st->env, DB_EID_MASTER, &ch,
-	    0)) != 0) {
-		repl_fail(st, rc, "reach the replication master", NULL);
-		return STORE_ETEMP;
-	}
-	repl_mac(st->opts.repl, req, len, mac);
-	memset(d, 0, sizeof(d));
-	d[0].data = mac;
-	d[0].size = REPL_MAC_LEN;
-	d[1].data = (void *)(uintptr_t)req;
-	d[1].size = (u_int32_t)len;
-	memset(&resp, 0, sizeof(resp));
-	resp.flags = DB_DBT_MALLOC;
-	rc = ch->send_request(ch, d, 2, &resp, (db_timeout_t)
-	    (st->opts.repl->request_timeout_ms * 1000), 0);
-	ch->close(ch, 0);
-	if (rc == 0 && (resp.size < 4 || resp.data == NULL))
-		rc = DB_REP_UNAVAIL;
-	if (rc != 0) {
-		free(resp.data);
+	if ((rc = store_repl_chan_request(st->env, st->repl, st->opts.repl,
+	    DB_EID_MASTER, req, len, st->opts.repl->request_timeout_ms,
+	    status, answer)) != 0) {
 		repl_fail(st, rc, "forward the change to the replication "
 		    "master", NULL);
 		return STORE_ETEMP;
 	}
-	rc = STORE_OK;
-	*status = (int)((unsigned)((unsigned char *)resp.data)[0] << 24 |
-	    (unsigned)((unsigned char *)resp.data)[1] << 16 |
-	    (unsigned)((unsigned char *)resp.data)[2] << 8 |
-	    ((unsigned char *)resp.data)[3]);
-	buf_add(answer, (char *)resp.data + 4, resp.size - 4);
-	free(resp.data);
-	return rc;
-}
-
-/* repl_read_peers - the replication process's view of the peers */
-static int
-repl_read_peers(struct store *st, struct buf *out)
-{
-	char	 path[4096], line[600];
-	FILE	*fp;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/bounceguard.repl-peers",
-	    st->dir) >= sizeof(path) || (fp = fopen(path, "r")) == NULL) {
-		buf_addstr(out, "peers=unknown (no replication process has "
-		    "run here)\n");
-		return STORE_OK;
-	}
-	while (fgets(line, sizeof(line), fp) != NULL)
-		buf_addstr(out, line);
-	fclose(fp);
 	return STORE_OK;
 }
 
-/* store_repl_status - role, master and peers, one "key=value" line each */
+/* store_repl_status - this site, its master and its peers, "key=value" */
 int
 store_repl_status(struct store *st, struct buf *out)
 {
 	DB_REP_STAT *sp;
 	char	 master[300];
+	bool	 running;
 	int	 rc;
 
 	if (st->repl == NULL) {
@@ -818,16 +801,51 @@ store_repl_status(struct store *st, struct buf *out)
 	else if (sp->st_status == DB_REP_MASTER)
 		snprintf(master, sizeof(master), "%s", st->opts.repl->local);
 	else
-		(void)repl_site_name(st->repl, (int)sp->st_master, master,
+		(void)store_repl_site_name(st->repl, (int)sp->st_master, master,
 		    sizeof(master));
+	running = repl_check_process(st) == STORE_OK;
 	buf_printf(out, "replication=on site=%s role=%s master=%s "
-	    "generation=%u lsn=%u/%u process=%s\n", st->opts.repl->local,
+	    "generation=%u lsn=%u/%u process=%s", st->opts.repl->local,
 	    sp->st_status == DB_REP_MASTER ? "master" :
 	    sp->st_status == DB_REP_CLIENT ? "client" : "none", master,
 	    sp->st_gen, sp->st_next_lsn.file, sp->st_next_lsn.offset,
-	    repl_check_process(st) == STORE_OK ? "running" : "stopped");
+	    running ? "running" : "stopped");
+	rc = store_repl_peers_status(st, sp, running, out);
 	free(sp);
-	return repl_read_peers(st, out);
+	return rc;
+}
+
+/* store_repl_describe - "role=R master=HOST:PORT", for log lines */
+const char *
+store_repl_describe(struct store *st, char *buf, size_t len)
+{
+	DB_REP_STAT *sp;
+	char	 master[300];
+
+	if (st->repl == NULL || st->env->rep_stat(st->env, &sp, 0) != 0) {
+		snprintf(buf, len, "role=none master=none");
+		return buf;
+	}
+	if (sp->st_master == DB_EID_INVALID)
+		snprintf(master, sizeof(master), "none");
+	else if (sp->st_status == DB_REP_MASTER)
+		snprintf(master, sizeof(master), "%s", st->opts.repl->local);
+	else
+		(void)store_repl_site_name(st->repl, (int)sp->st_master, master,
+		    sizeof(master));
+	snprintf(buf, len, "role=%s master=%s", sp->st_status ==
+	    DB_REP_MASTER ? "master" : sp->st_status == DB_REP_CLIENT ?
+	    "client" : "none", master);
+	free(sp);
+	return buf;
+}
+
+/* store_repl_stop - before the environment closes: stop our threads */
+void
+store_repl_stop(struct store *st)
+{
+	if (st->repl != NULL)
+		store_repl_peers_stop(st);
 }
 
 /* store_repl_close - release what replication holds */

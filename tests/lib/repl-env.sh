@@ -83,10 +83,19 @@ start_site() {
 	MPID[$1]=$!
 }
 
-# kill_site N [SIGNAL] - stop the site's milter
+# kill_site N [SIGNAL] - stop the site's milter; one that has not
+# stopped 20 s after the signal is SIGKILLed (and said so on stderr)
 kill_site() {
 	[ -n "${MPID[$1]:-}" ] || return 0
 	kill "-${2:-TERM}" "${MPID[$1]}" 2>/dev/null
+	for _ in $(seq 1 100); do
+		kill -0 "${MPID[$1]}" 2>/dev/null || break
+		sleep 0.2
+	done
+	if kill -0 "${MPID[$1]}" 2>/dev/null; then
+		echo "# site $1's milter did not stop on SIG${2:-TERM}: SIGKILL" >&2
+		kill -KILL "${MPID[$1]}" 2>/dev/null
+	fi
 	wait "${MPID[$1]}" 2>/dev/null
 	MPID[$1]=
 }
