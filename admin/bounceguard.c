@@ -131,11 +131,12 @@ static const struct admin_cmd admin_cmds[] = {
 	  "file; --from-start reads a file without a saved position from its\n"
 	  "start instead of its end." },
 	{ "backoff", cmd_backoff, "backoff [list] [--json] | backoff set DOMAIN "
-	  "LEVEL | backoff clear DOMAIN",
+	  "LEVEL | backoff clear DOMAIN | backoff sync",
 	  "List the destination domains in back-off with their level in force\n"
 	  "and transport; set a domain's level by hand (0 keeps it on the\n"
 	  "default transport) until cleared; clear a domain's record. Changes\n"
-	  "are logged." },
+	  "are logged, and written to the transport map that Postfix reads\n"
+	  "(backoff_transport_map); sync writes that map from the store." },
 	{ "help", cmd_help, "help [COMMAND]",
 	  "Explain a command, or list them all." },
 	{ "version", cmd_version, "version", "Print the version." },

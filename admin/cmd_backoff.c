@@ -7,6 +7,7 @@
  *	bounceguard backoff [list] [--json]
  *	bounceguard backoff set DOMAIN LEVEL
  *	bounceguard backoff clear DOMAIN
+ *	bounceguard backoff sync
  *
  *	list prints every domain with a back-off record: the level in
  *	force now (after decay) and its transport, whether it was set by
@@ -14,9 +15,16 @@
  *	reply. set fixes a domain's level by hand (0 keeps it on the
  *	default transport whatever it answers) until clear removes the
  *	record, after which the follower raises and lowers it again.
+ *
+ *	set and clear then write the transport map (backoff_transport_map)
+ *	themselves, so that Postfix routes the domain at once, whether or
+ *	not the follower runs. sync writes it from the store: before
+ *	Postfix's transport_maps names it (Postfix defers mail while a
+ *	table it needs is missing), or after restoring a store.
  * DIAGNOSTICS
- *	Exit 1 when clear finds no record, or on a store error; 2 for a
- *	usage error. set and clear are logged like the follower's changes,
+ *	Exit 1 when clear finds no record, on a store error, or when the
+ *	transport map cannot be written (the level is stored all the same;
+ *	the follower writes the map at its next tick); 2 for a usage error. set and clear are logged like the follower's changes,
  *	with why=set and why=clear.
  *--*/
 #include <stdlib.h>
@@ -162,6 +170,20 @@ bo_set_fn(const char *domain, struct store_backoff *r, bool found, void *arg)
 	return STORE_OK;
 }
 
+/* bo_sync - write the transport map from the store */
+static int
+bo_sync(struct admin *a)
+{
+	struct buf err = BUF_INIT;
+	int	 rc = follow_map_sync(admin_store(a), a->cfg, time(NULL), &err);
+
+	if (rc < 0)
+		admin_fail("backoff", "cannot write the transport map: %s",
+		    buf_cstr(&err));
+	buf_free(&err);
+	return rc < 0 ? 1 : 0;
+}
+
 /* bo_change - set DOMAIN LEVEL, or clear DOMAIN */
 static int
 bo_change(struct admin *a, const char *domain, long long level)
@@ -182,7 +204,7 @@ bo_change(struct admin *a, const char *domain, long long level)
 		    domain);
 	follow_log_change(a->cfg, domain, s.before, level < 0 ? 0 :
 	    (unsigned)level, level < 0 ? "clear" : "set", &s.rec);
-	return 0;
+	return bo_sync(a);
 }
 
 /* bo_level_arg - a level from 0 to the number of transports */
@@ -213,6 +235,9 @@ cmd_backoff(struct admin *a, int argc, char **argv)
 		return bo_list(a, argc, argv);
 	if (strcmp(argv[1], "list") == 0)
 		return bo_list(a, argc - 1, argv + 1);
+	if (strcmp(argv[1], "sync") == 0)
+		return argc == 2 ? bo_sync(a) : admin_usage("backoff",
+		    "sync takes no argument");
 	if (strcmp(argv[1], "set") != 0 && strcmp(argv[1], "clear") != 0)
 		return admin_usage("backoff", "unknown action \"%s\"", argv[1]);
 	if (argc != (strcmp(argv[1], "set") == 0 ? 4 : 3))

@@ -17,22 +17,35 @@
  *	hash of the file's first bytes, since a new file may reuse the
  *	inode of a removed one). After a restart the follower goes on
  *	where it stopped; when the log was rotated meanwhile, it first
- *	finishes LOGFILE.1 if that is the file it was reading. Without a
- *	saved position it starts at the end of the file (old lines would
- *	be counted as new signals), or at the start with --from-start.
- *	"-" reads standard input to its end and keeps no position.
+ *	finishes the rotated file if it is still there, uncompressed,
+ *	under a name LOGFILE.SUFFIX (LOGFILE.1 of logrotate, or the date
+ *	suffix of "postfix logrotate"). Without a saved position it starts
+ *	at the end of the file (old lines would be counted as new
+ *	signals), or at the start with --from-start. "-" reads standard
+ *	input to its end and keeps no position.
+ *
+ *	After a rotation the old file may still get lines until every
+ *	writer has reopened the log: the follower reads it until the new
+ *	file has existed for FOLLOW_LINGER seconds.
  *
  *	--once reads to the end and exits instead of waiting.
  *
  *	SIGTERM and SIGINT stop it after the current batch is saved.
- *	Every backoff_tick seconds (10) it stores the decay of every
- *	record, so that the log says when a domain went back to normal.
+ *	Every FOLLOW_TICK seconds (10), also while the log is quiet, it
+ *	stores the decay of every record, so that the log says when a
+ *	domain went back to normal.
+ *
+ *	The transport map (backoff_transport_map, follow_map.c) is written
+ *	at the start, after every batch that changed a level, and at every
+ *	tick (decay; and a retry when writing it failed). It is only
+ *	rewritten when its lines change.
  * DIAGNOSTICS
  *	Exit 0 when stopped by a signal or at the end with --once or "-";
  *	1 when the log cannot be read; 2 for a usage error. Store errors
  *	are logged and the batch retried (the store reopened after a
  *	recovery): the follower never skips lines.
  *--*/
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -61,8 +74,11 @@ struct follow {
 	struct follow_batch batch;
 	char	*buf;			/* bytes read, not yet a whole line */
 	size_t	 len;
-	time_t	 last_tick, rotated_at;
+	time_t	 last_tick, rotated_at;	/* when the new file was seen */
+	bool	 map_failed;		/* the last map write failed */
 };
+
+static void follow_map(struct follow *, time_t);
 
 /* follow_fnv - FNV-1a over bytes */
 static uint64_t
@@ -137,6 +153,49 @@ follow_save(struct follow *f)
 		sleep(1);
 	}
 	buf_free(&err);
+	if (f->batch.changes > 0)
+		follow_map(f, time(NULL));
+	return 0;
+}
+
+/* follow_map - write the transport map; a failure is logged once */
+static void
+follow_map(struct follow *f, time_t now)
+{
+	struct buf err = BUF_INIT;
+	int	 rc;
+
+	f->batch.changes = 0;
+	if (f->a->store == NULL)
+		return;
+	rc = follow_map_sync(f->a->store, f->a->cfg, now, &err);
+	if (rc < 0 && !f->map_failed)
+		log_warnx("follow: cannot write the transport map, retrying "
+		    "every %d s: %s", FOLLOW_TICK, buf_cstr(&err));
+	else if (rc > 0)
+		log_info("follow: transport map %s written",
+		    f->a->cfg->backoff_transport_map);
+	if (rc >= 0 && f->map_failed)
+		log_info("follow: transport map %s written again",
+		    f->a->cfg->backoff_transport_map);
+	f->map_failed = rc < 0;
+	buf_free(&err);
+}
+
+/* follow_tick - store the decay, and the map, every FOLLOW_TICK seconds */
+static int
+follow_tick_due(struct follow *f)
+{
+	time_t	 now = time(NULL);
+	unsigned changes = 0;
+
+	if (now - f->last_tick < FOLLOW_TICK)
+		return 0;
+	f->last_tick = now;
+	if (follow_save(f) < 0)
+		return -1;
+	(void)follow_tick(f->a->store, f->a->cfg, now, &changes);
+	follow_map(f, now);
 	return 0;
 }
 
@@ -186,11 +245,10 @@ follow_read(struct follow *f)
 
 /* follow_reopen - after rotation, the new file from its start */
 static bool
-follow_reopen(struct follow *f, const struct stat *sb)
+follow_reopen(struct follow *f)
 {
 	int	 fd;
 
-	(void)sb;
 	if ((fd = open(f->path, O_RDONLY | O_CLOEXEC)) < 0)
 		return false;
 	log_info("follow: %s was rotated; reading the new file", f->path);
@@ -210,15 +268,16 @@ follow_check_file(struct follow *f, time_t now)
 		follow_set_file(f, f->fd, 0);
 		return true;
 	}
-	if (stat(f->path, &sb) == 0 && (uint64_t)sb.st_ino == f->pos.ino &&
-	    (uint64_t)sb.st_dev == f->pos.dev)
+	if (stat(f->path, &sb) < 0 || ((uint64_t)sb.st_ino == f->pos.ino &&
+	    (uint64_t)sb.st_dev == f->pos.dev))
 		return false;
-	/* Renamed or removed: the old file may still get late lines. */
+	/* A new file: writers that have not reopened yet still write to
+	   the old one, which has just been read to its end. */
 	if (f->rotated_at == 0)
 		f->rotated_at = now;
 	if (now - f->rotated_at < FOLLOW_LINGER)
 		return false;
-	return follow_reopen(f, &sb);
+	return follow_reopen(f);
 }
 
 /* follow_loop - read to the end, then wait for more */
@@ -229,17 +288,13 @@ follow_loop(struct follow *f)
 	time_t	 now;
 
 	while (!admin_interrupted) {
-		if ((n = follow_read(f)) < 0)
+		if ((n = follow_read(f)) < 0 || follow_tick_due(f) < 0)
 			return 1;
 		if (n > 0)
 			continue;
 		if (follow_save(f) < 0)
 			return 1;
 		now = time(NULL);
-		if (now - f->last_tick >= FOLLOW_TICK) {
-			f->last_tick = now;
-			(void)follow_tick(f->a->store, f->a->cfg, now);
-		}
 		if (f->once || f->is_stdin)
 			break;
 		if (!follow_check_file(f, now))
@@ -280,7 +335,41 @@ follow_same_file(int fd, const struct follow_pos *pos)
 	return len == pos->headlen && hash == pos->head;
 }
 
-/* follow_finish_rotated - read LOGFILE.1 on from the saved position */
+/* follow_find_rotated - LOGFILE.SUFFIX that is the saved file; -1 if none */
+static int
+follow_find_rotated(const char *path, const struct follow_pos *saved,
+    char *old, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	int	 dl = slash ? (int)(base - path) : 0, fd = -1;
+	size_t	 bl = strlen(base);
+	char	 dir[4200];
+	struct dirent *de;
+	struct stat sb;
+	DIR	*d;
+
+	if ((size_t)snprintf(dir, sizeof(dir), "%.*s", dl, path) >= sizeof(dir)
+	    || (d = opendir(dl ? dir : ".")) == NULL)
+		return -1;
+	while (fd < 0 && (de = readdir(d)) != NULL) {
+		/* compressed or older files have another inode: skipped */
+		if (strncmp(de->d_name, base, bl) != 0 || de->d_name[bl] != '.' ||
+		    (size_t)snprintf(old, size, "%s%s", dir, de->d_name) >= size ||
+		    stat(old, &sb) < 0 || (uint64_t)sb.st_ino != saved->ino ||
+		    (uint64_t)sb.st_dev != saved->dev)
+			continue;
+		if ((fd = open(old, O_RDONLY | O_CLOEXEC)) >= 0 &&
+		    !follow_same_file(fd, saved)) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	closedir(d);
+	return fd;
+}
+
+/* follow_finish_rotated - read the rotated log on from the saved position */
 static int
 follow_finish_rotated(struct follow *f, const struct follow_pos *saved)
 {
@@ -288,13 +377,8 @@ follow_finish_rotated(struct follow *f, const struct follow_pos *saved)
 	int	 fd, rc = 0;
 	bool	 once = f->once;
 
-	if ((size_t)snprintf(old, sizeof(old), "%s.1", f->path) >= sizeof(old)
-	    || (fd = open(old, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((fd = follow_find_rotated(f->path, saved, old, sizeof(old))) < 0)
 		return 0;
-	if (!follow_same_file(fd, saved)) {
-		close(fd);
-		return 0;
-	}
 	log_info("follow: %s was rotated while stopped; finishing %s first",
 	    f->path, old);
 	follow_set_file(f, fd, saved->off);

@@ -7,7 +7,9 @@
  *	cmd_follow.c reads the log (rotation, truncation, its saved
  *	position); follow_batch.c turns its lines into back-off events and
  *	applies them to the store, in one transaction with the position.
- *	cmd_backoff.c (the "backoff" command) shares follow_log_change().
+ *	follow_map.c writes the transport map file that Postfix reads.
+ *	cmd_backoff.c (the "backoff" command) shares follow_log_change()
+ *	and follow_map_sync().
  *--*/
 #ifndef BG_FOLLOW_H
 #define BG_FOLLOW_H
@@ -58,6 +60,7 @@ struct follow_batch {
 	char	 last_domain[STORE_ADDR_MAX];
 	char	 last_text[BACKOFF_TEXT_MAX];
 	unsigned long long lines, signals, deliveries;
+	unsigned changes;		/* level changes not yet in the map */
 };
 
 void	follow_batch_init(struct follow_batch *);
@@ -66,7 +69,10 @@ void	follow_batch_line(struct follow_batch *, const struct config *,
 	    struct ruleset *, const char *, size_t, time_t);
 int	follow_batch_apply(struct follow_batch *, struct store *,
 	    const struct config *, const char *, const struct follow_pos *);
-int	follow_tick(struct store *, const struct config *, time_t);
+int	follow_tick(struct store *, const struct config *, time_t,
+	    unsigned *);
+int	follow_map_sync(struct store *, const struct config *, time_t,
+	    struct buf *);
 void	follow_log_change(const struct config *, const char *, unsigned,
 	    unsigned, const char *, const struct store_backoff *);
 

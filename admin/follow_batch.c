@@ -19,7 +19,9 @@
  *
  *	follow_tick() stores the decay of every record (so that the log
  *	and "backoff list" say when a domain went back to its default
- *	transport) and removes records calm for BACKOFF_FORGET.
+ *	transport) and removes records calm for BACKOFF_FORGET. Both count
+ *	the level changes, after which the follower rewrites the transport
+ *	map.
  * DIAGNOSTICS
  *	Level changes: "backoff: domain=D level=N previous=M
  *	transport=T why=W [signals=S reason=R: REPLY]".
@@ -237,9 +239,11 @@ follow_batch_apply(struct follow_batch *b, struct store *st,
 	rc = store_backoff_batch(st, ng, dom, follow_group_fn, args,
 	    pos != NULL ? key : NULL, packed, sizeof(packed));
 	for (size_t i = 0; rc == STORE_OK && i < ng; i++)
-		if (g[i].after != g[i].before)
+		if (g[i].after != g[i].before) {
 			follow_log_change(cfg, dom[i], g[i].before, g[i].after,
 			    g[i].why ? g[i].why : "quiet", &g[i].rec);
+			b->changes++;
+		}
 	if (rc == STORE_OK)
 		b->n = 0;
 	free(idx);
@@ -302,9 +306,10 @@ follow_settle_fn(const char *domain, struct store_backoff *r, bool found,
 	return STORE_OK;
 }
 
-/* follow_tick - store the decay of every record */
+/* follow_tick - store the decay of every record; counts the changes */
 int
-follow_tick(struct store *st, const struct config *cfg, time_t now)
+follow_tick(struct store *st, const struct config *cfg, time_t now,
+    unsigned *changes)
 {
 	struct backoff_params p;
 	struct follow_scan s = { &p, now, NULL, 0, 0 };
@@ -322,9 +327,11 @@ follow_tick(struct store *st, const struct config *cfg, time_t now)
 		one.now = now;
 		rc = store_backoff_batch(st, 1, &d, follow_settle_fn, &arg,
 		    NULL, NULL, 0);
-		if (rc == STORE_OK && one.after != one.before)
+		if (rc == STORE_OK && one.after != one.before) {
 			follow_log_change(cfg, d, one.before, one.after,
 			    "quiet", &one.rec);
+			(*changes)++;
+		}
 	}
 	for (size_t i = 0; i < s.n; i++)
 		free(s.dom[i]);

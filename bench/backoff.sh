@@ -43,6 +43,7 @@ verp_secret_file = $D/secret
 milter_socket = unix:$D/run/milter.sock
 lookup_socket = unix:$D/run/lookup.sock
 pid_file =
+backoff_transport_map =
 CONF
 od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > "$D/secret"
 chown "$user" "$D/secret"

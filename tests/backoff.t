@@ -6,11 +6,25 @@
 # and truncation, without losing or double-counting a line; bounceguard
 # backoff lists, sets and clears; the lookup socket's transport table
 # answers Postfix's transport_maps with the slow transport, lets the
-# level decay, and answers NOTFOUND when the store is unavailable.
+# level decay, and answers NOTFOUND when the store is unavailable; the
+# transport map file (backoff_transport_map) follows every change, is
+# not rewritten when nothing changed, and a failure to write it is
+# reported. (tests/backoff-postfix.t has Postfix read it.)
 . "$BG_SRC/tests/lib/milter-env.sh"
 
+PATH=$PATH:/usr/sbin
+mkdir "$T/map"
+chown bounceguard "$T/map"
+MAP=$T/map/backoff_transport
 write_conf "shipped_rules_dir = $BG_SRC/rules" "rules_dir =" \
-    "backoff_decay_time = 5s"
+    "backoff_decay_time = 5s" "backoff_transport_map = hash:$MAP"
+# postmap reads a main.cf: a private one
+mkdir "$T/postfix"
+echo "compatibility_level = 3.6" > "$T/postfix/main.cf"
+MAIL_CONFIG=$T/postfix
+export MAIL_CONFIG
+HAVE_POSTMAP=
+command -v postmap > /dev/null 2>&1 && HAVE_POSTMAP=1
 ADMIN="$BG_BUILD/bounceguard -c $CONF"
 L=$T/mail.log
 q=0
@@ -40,6 +54,23 @@ level() {
 	$ADMIN backoff list --json 2>/dev/null |
 	    sed -n "s/.*\"domain\":\"$1\",\"level\":\([0-9]*\).*/\1/p"
 }
+# inmap DOMAIN - the map's transport for DOMAIN ("" when absent), from
+# the indexed file Postfix reads; "?" when the text file disagrees
+inmap() {
+	q=$(postmap -q "$1" "hash:$MAP" 2>/dev/null)
+	t=$(sed -n "s/^$1	\(.*\)/\1/p" "$MAP" 2>/dev/null)
+	[ "$q" = "$t" ] && echo "$q" || echo "?"
+}
+# map_check DESCRIPTION DOMAIN TRANSPORT - a TAP line for the map
+map_check() {
+	if [ -z "$HAVE_POSTMAP" ]; then
+		n=$((n + 1))
+		echo "ok $n # skip $1: postmap not installed"
+		return
+	fi
+	got=$(inmap "$2")
+	ok $([ "$got" = "$3" ]; echo $?) "$1 ($2: \"$got\")"
+}
 # follow ARGS - one run of the follower to the end of the log
 follow() {
 	$ADMIN follow --once "$@" 2>> "$T/follow.log"
@@ -62,8 +93,14 @@ ok $([ "$(level fast.example)" = 1 ] && [ "$(signals fast.example)" = 3 ]; echo 
 check "the change is logged as key=value" grep -q \
     'backoff: domain=fast.example level=1 previous=0 transport=bgslow1 why=signals signals=3 reason=speeding: 421 4.7.0 Rate limit exceeded, slow down' \
     "$T/follow.log"
+map_check "the transport map routes it to bgslow1" fast.example bgslow1:
+map_check "and nothing else" full.example ""
+ino=$(stat -c %i "$MAP.db" 2>/dev/null)
 follow "$L"
 ok $([ "$(signals fast.example)" = 3 ]; echo $?) "a run without new lines counts nothing twice"
+ok $([ -n "$ino" ] && [ "$(stat -c %i "$MAP.db")" = "$ino" ] ||
+    [ -z "$HAVE_POSTMAP" ]; echo $?) \
+    "the map is not rewritten when its lines do not change (Postfix would restart for nothing)"
 
 { defer dup.example QMULTI; defer dup.example QMULTI; defer dup.example QMULTI; } >> "$L"
 follow "$L"
@@ -136,6 +173,7 @@ ok $([ "$(signals stdin.example)" = 1 ]; echo $?) "follow - reads standard input
 $ADMIN backoff set Pinned.Example 2 2> "$T/err"
 ok $? "backoff set"
 ok $([ "$(level pinned.example)" = 2 ]; echo $?) "set: level 2, domain lower-cased"
+map_check "set writes the map at once" pinned.example bgslow2:
 check "set is logged" grep -q 'backoff: domain=pinned.example level=2 previous=0 transport=bgslow2 why=set' "$T/err"
 $ADMIN backoff > "$T/list" 2>&1
 check "list shows the transport and manual" grep -q "^pinned.example	2	bgslow2	manual" "$T/list"
@@ -145,6 +183,7 @@ $ADMIN backoff set a@b.example 1 2> "$T/err"
 ok $([ $? = 2 ] && grep -q 'bad domain "a@b.example"' "$T/err"; echo $?) "an address is not a domain: usage error"
 $ADMIN backoff clear pinned.example 2> /dev/null
 ok $([ $? = 0 ] && [ -z "$(level pinned.example)" ]; echo $?) "clear removes the record"
+map_check "and the map's line" pinned.example ""
 $ADMIN backoff clear pinned.example 2> "$T/err"
 ok $([ $? = 1 ] && grep -q 'pinned.example has no back-off record' "$T/err"; echo $?) \
     "clear without a record: exit 1"
@@ -174,7 +213,25 @@ got=$(ask "$(ns 'transport decay.example')")
 ok $([ "$got" = "9:NOTFOUND ," ]; echo $?) \
     "after backoff_decay_time without a signal, the default transport ($got)"
 ok $([ "$(level decay.example)" = 0 ]; echo $?) "backoff list shows the decay"
+map_check "the map still has the decayed domain until the follower ticks" \
+    decay.example bgslow1:
+follow "$L"
+map_check "the follower's tick writes the decay into the map" decay.example ""
+map_check "and keeps the level set by hand" slow.example bgslow3:
 stop_milter
+
+# A map that cannot be written: set stores the level, says so, exit 1.
+sed -i "s|^backoff_transport_map = .*|backoff_transport_map = hash:$T/nodir/map|" "$CONF"
+$ADMIN backoff set broken.example 1 2> "$T/err"
+ok $([ $? = 1 ] && grep -q "cannot write the transport map: $T/nodir/map.lock" "$T/err" &&
+    [ "$(level broken.example)" = 1 ]; echo $?) \
+    "map not writable: backoff set stores the level, reports the map, exit 1"
+sed -i "s|^backoff_transport_map = .*|backoff_transport_map = hash:$MAP|" "$CONF"
+echo "backoff_postmap = $T/no-postmap" >> "$CONF"
+$ADMIN backoff set broken.example 2 2> "$T/err"
+ok $([ $? = 1 ] && grep -q "no-postmap hash:$MAP.tmp failed (status 127): cannot run it" "$T/err" &&
+    [ ! -e "$MAP.tmp" ]; echo $?) "postmap missing: reported, no temporary file left"
+map_check "and the map Postfix reads is the previous one" broken.example ""
 
 # A store that cannot be opened: Postfix must use its default transport.
 write_conf

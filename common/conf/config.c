@@ -358,6 +358,21 @@ cfg_hostport_ok(const char *v)
 	    port <= 65535;
 }
 
+/* cfg_map_ok - TYPE:/PATH, a Postfix table that postmap builds into
+   one file, so that it can be replaced by one rename */
+static bool
+cfg_map_ok(const char *v)
+{
+	static const char *const types[] = { "hash:/", "btree:/", "lmdb:/",
+	    "cdb:/" };
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strncmp(v, types[i], strlen(types[i])) == 0)
+			return v[strlen(types[i])] != '\0' &&
+			    strcspn(v, " \t,") == strlen(v);
+	return false;
+}
+
 /* cfg_syntax_ok - a string value has the syntax its key requires */
 static bool
 cfg_syntax_ok(const char *syntax, const char *v)
@@ -383,6 +398,8 @@ cfg_syntax_ok(const char *syntax, const char *v)
 		    strncmp(v, "inet:", 5) == 0 || strncmp(v, "inet6:", 6) == 0);
 	if (strncmp(syntax, "hostport", 8) == 0)
 		return cfg_hostport_ok(v);
+	if (strncmp(syntax, "map", 3) == 0)
+		return cfg_map_ok(v);
 	if (strncmp(syntax, "header", 6) == 0)
 		for (; *v; v++)
 			if (*v <= ' ' || *v >= 0x7f || *v == ':')
@@ -406,6 +423,8 @@ cfg_syntax_help(const char *syntax)
 		return "unix:/PATH or inet:PORT@ADDRESS";
 	if (strncmp(syntax, "hostport", 8) == 0)
 		return "HOST:PORT or [IPV6-ADDRESS]:PORT";
+	if (strncmp(syntax, "map", 3) == 0)
+		return "TYPE:/PATH with TYPE hash, btree, lmdb or cdb";
 	return "a header field name";
 }
 

@@ -11,7 +11,9 @@
  *            master.cf service name; for STR, the syntax the value must have:
  *            "path" (absolute), "name" (a user or group name), "domain",
  *            "token" (lower-case letters and digits, at most 16),
- *            "socket" (unix:/PATH or inet:PORT@ADDR), "header" (a header
+ *            "socket" (unix:/PATH or inet:PORT@ADDR), "map" (a Postfix
+ *            indexed table TYPE:/PATH, TYPE one of hash, btree, lmdb,
+ *            cdb, the types postmap builds into one file), "header" (a header
  *            field name), "hostport" (HOST:PORT or [IPV6]:PORT; for
  *            LIST, of every element); a trailing '?' allows the empty value;
  *            for CIDRS, "any" when the word "any" stands for every address
@@ -103,6 +105,9 @@ CFG_KEY(backoff_window, DURATION, "10m", 1, 7LL * 86400, NULL)
 CFG_KEY(backoff_settle_time, DURATION, "1m", 0, 86400, NULL)
 CFG_KEY(backoff_decay_time, DURATION, "30m", 1, 30LL * 86400, NULL)
 CFG_KEY(backoff_recover_deliveries, INT, "200", 1, 100000000, NULL)
+CFG_KEY(backoff_transport_map, STR, "hash:" BG_STATEDIR "/backoff_transport",
+    0, 0, "map?")
+CFG_KEY(backoff_postmap, STR, "/usr/sbin/postmap", 0, 0, "path")
 
 /* The milter daemon and its lookup socket. */
 CFG_KEY(milter_socket, STR, "unix:/run/bounceguard/milter.sock", 0, 0, "socket")

@@ -71,6 +71,12 @@ static const struct error_case error_cases[] = {
 	  "expected 1 to 16 lower-case letters and digits" },
 	{ "milter_socket = /tmp/x\n", ":1: milter_socket: bad value "
 	  "\"/tmp/x\": expected unix:/PATH or inet:PORT@ADDRESS" },
+	{ "backoff_transport_map = dbm:/var/lib/x\n", ":1: "
+	  "backoff_transport_map: bad value \"dbm:/var/lib/x\": expected "
+	  "TYPE:/PATH with TYPE hash, btree, lmdb or cdb" },
+	{ "backoff_transport_map = hash:relative\n", ":1: "
+	  "backoff_transport_map: bad value \"hash:relative\": expected "
+	  "TYPE:/PATH with TYPE hash, btree, lmdb or cdb" },
 	{ "verp_domain = bad domain\n",
 	  ":1: verp_domain: bad value \"bad domain\": expected a domain name" },
 	{ "original_sender_header = X Bad\n", ":1: original_sender_header: "
