@@ -231,7 +231,8 @@ test_evidence(unsigned flags)
 		const struct evidence_case *c = &evidence_cases[i];
 		struct rule_input in = { .status = c->status, .stage = c->stage,
 		    .remote_host = c->remote, .reporting_host = c->reporting,
-		    .recipient_domain = c->rcpt_domain, .specific_status = c->status != NULL &&
+		    .recipient_domain = c->rcpt_domain,
+		    .specific_status = c->status != NULL &&
 		    strcmp(c->status, "5.7.1") != 0,
 		    .text = { c->diag, NULL, NULL } };
 		struct rule_match m;
