@@ -76,6 +76,7 @@ struct follow {
 	size_t	 len;
 	time_t	 last_tick, rotated_at;	/* when the new file was seen */
 	bool	 map_failed;		/* the last map write failed */
+	bool	 reopen_warned;		/* the new file cannot be opened */
 };
 
 static void follow_map(struct follow *, time_t);
@@ -249,8 +250,16 @@ follow_reopen(struct follow *f)
 {
 	int	 fd;
 
-	if ((fd = open(f->path, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((fd = open(f->path, O_RDONLY | O_CLOEXEC)) < 0) {
+		/* Reopened as the configured user: say why it cannot. */
+		if (!f->reopen_warned)
+			log_warn("follow: %s was rotated; cannot open the new "
+			    "file (the user %s must be able to read it)",
+			    f->path, f->a->cfg->user);
+		f->reopen_warned = true;
 		return false;
+	}
+	f->reopen_warned = false;
 	log_info("follow: %s was rotated; reading the new file", f->path);
 	follow_set_file(f, fd, 0);
 	return true;

@@ -140,6 +140,9 @@ follow_event_apply(const struct backoff_params *p, struct store_backoff *r,
 	if (e->signal)
 		return backoff_signal(p, r, e->when, e->reason, e->reply) ?
 		    (r->level > before ? "signals" : "quiet") : NULL;
+	/* time first: a delivery after a quiet spell finds the decay */
+	if (backoff_settle(p, r, e->when))
+		return backoff_delivery(p, r, e->when), "quiet";
 	return backoff_delivery(p, r, e->when) ? "deliveries" : NULL;
 }
 

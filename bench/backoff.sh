@@ -32,7 +32,7 @@ if [ "$(id -u)" = 0 ]; then
 	chmod 755 "$D"
 fi
 mkdir -p "$D/store" "$D/run"
-chown "$user" "$D/store" "$D/run"
+chown "$user" "$D/store"
 cat > "$D/bounceguard.conf" <<CONF
 store_dir = $D/store
 user = $user
