@@ -38,6 +38,7 @@ struct follow_event {
 	time_t	 when;
 	char	 reason[STORE_NAME_MAX];
 	char	 reply[STORE_TEXT_MAX];
+	char	 qid[BACKOFF_QID_MAX];	/* of the deferred message */
 };
 
 /* One domain of a batch: its events, and what they did. */

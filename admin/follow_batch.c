@@ -9,7 +9,9 @@
  *	backoff_reasons. When a message to several recipients at one
  *	domain is deferred by one reply, Postfix logs a line per
  *	recipient: consecutive lines of the same queue id, domain and
- *	reply count once.
+ *	reply count once. A signal's queue id is kept in the domain's
+ *	record: a deferral that bounceguard-pipe already counted from its
+ *	delay DSN or bounce is not counted again (backoff_qid_seen()).
  *
  *	follow_batch_apply() groups the events by domain (in the order
  *	they came) and changes each domain's record once, in one
@@ -62,7 +64,7 @@ follow_batch_add(struct follow_batch *b, const char *domain, time_t when)
 	bg_strlcpy(e->domain, domain, sizeof(e->domain));
 	e->when = when;
 	e->signal = false;
-	e->reason[0] = e->reply[0] = '\0';
+	e->reason[0] = e->reply[0] = e->qid[0] = '\0';
 	return e;
 }
 
@@ -104,6 +106,7 @@ follow_batch_line(struct follow_batch *b, const struct config *cfg,
 		e->signal = true;
 		bg_strlcpy(e->reason, reason_name(r), sizeof(e->reason));
 		bg_strlcpy(e->reply, l.text, sizeof(e->reply));
+		bg_strlcpy(e->qid, l.queue_id, sizeof(e->qid));
 		return;
 	default:
 		return;
@@ -137,6 +140,8 @@ follow_event_apply(const struct backoff_params *p, struct store_backoff *r,
 {
 	unsigned before = r->level;
 
+	if (e->signal && backoff_qid_seen(r, e->qid, BACKOFF_FROM_LOG))
+		return NULL;	/* the pipe counted it from its report */
 	if (e->signal)
 		return backoff_signal(p, r, e->when, e->reason, e->reply) ?
 		    (r->level > before ? "signals" : "quiet") : NULL;

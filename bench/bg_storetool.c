@@ -16,6 +16,9 @@
  *		print the address record as key=value lines, and its events
  *	bg_storetool hold CONFIG ADDRESS SECONDS
  *		hold the address's write lock that long (prints "held")
+ *	bg_storetool holdbackoff CONFIG DOMAIN SECONDS
+ *		hold the write lock of the domain's back-off record that
+ *		long (prints "held")
  *
  *	Not installed: the administrator's tool is bounceguard(8).
  * DIAGNOSTICS
@@ -130,6 +133,20 @@ tool_hold_fn(struct store_addr *a, bool existed, struct store_event *ev,
 	return STORE_NOCHANGE;
 }
 
+/* tool_hold_backoff_fn - a back-off change that sleeps holding the lock */
+static int
+tool_hold_backoff_fn(const char *domain, struct store_backoff *r,
+    bool found, void *arg)
+{
+	(void)domain;
+	(void)r;
+	(void)found;
+	printf("held\n");
+	fflush(stdout);
+	sleep(*(unsigned *)arg);
+	return STORE_NOCHANGE;
+}
+
 /* tool_token - store a token for addresses and print its VERP */
 static int
 tool_token(const struct config *cfg, char **addrs, int n)
@@ -197,6 +214,20 @@ tool_hold(const struct config *cfg, const char *addr, unsigned secs)
 	return 0;
 }
 
+/* tool_hold_backoff - hold a domain's back-off record's write lock */
+static int
+tool_hold_backoff(const struct config *cfg, const char *domain,
+    unsigned secs)
+{
+	struct store *st = tool_store(cfg);
+	void	*arg = &secs;
+
+	store_backoff_batch(st, 1, &domain, tool_hold_backoff_fn, &arg, NULL,
+	    NULL, 0);
+	store_close(st);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -205,7 +236,7 @@ main(int argc, char **argv)
 
 	log_init("bg_storetool", LOG_TO_STDERR);
 	if (argc < 4)
-		fatalx("usage: bg_storetool verp|token|get|hold CONFIG ARGS...");
+		fatalx("usage: bg_storetool verp|token|get|hold|holdbackoff CONFIG ARGS...");
 	cfg = tool_config(argv[2]);
 	if (strcmp(argv[1], "get") == 0)
 		rc = tool_get(cfg, argv[3]);
@@ -213,6 +244,8 @@ main(int argc, char **argv)
 		rc = tool_token(cfg, argv + 3, argc - 3);
 	else if (strcmp(argv[1], "hold") == 0 && argc == 5)
 		rc = tool_hold(cfg, argv[3], (unsigned)atoi(argv[4]));
+	else if (strcmp(argv[1], "holdbackoff") == 0 && argc == 5)
+		rc = tool_hold_backoff(cfg, argv[3], (unsigned)atoi(argv[4]));
 	else if (strcmp(argv[1], "verp") == 0 && strcmp(argv[3], "-") == 0)
 		rc = tool_verp_list(cfg);
 	else if (strcmp(argv[1], "verp") == 0)

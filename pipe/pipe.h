@@ -69,6 +69,10 @@ bool	pipe_origin_trusted(const struct pipe_run *, const char **);
 /* record.c */
 int	pipe_record(struct pipe_run *);
 
+/* backoff.c */
+void	pipe_backoff(struct pipe_run *, const char *,
+	    const struct bounce_rcpt *);
+
 /* events.c */
 void	pipe_event(const struct pipe_run *, const char *,
 	    const struct bounce_rcpt *, const struct policy_input *,

@@ -25,7 +25,9 @@
  *
  *	Each recipient is one store transaction, durable, with the message
  *	digest and the address as its duplicate key: after a crash, the
- *	MTA's retry records only what was not yet recorded.
+ *	MTA's retry records only what was not yet recorded. A recorded
+ *	deferral of our own MTA may then count a back-off signal
+ *	(backoff.c), which never changes the outcome.
  * DIAGNOSTICS
  *	pipe_record() returns PIPE_EX_OK after every recipient is committed
  *	(or found already recorded), PIPE_EX_TEMPFAIL on a store error.
@@ -138,6 +140,9 @@ record_one(struct pipe_run *run, const char *addr, const struct bounce_rcpt *rc,
 	if (st == STORE_DUPLICATE) {
 		log_info("%s: bounce recipient=<%s> action=duplicate: this "
 		    "bounce was already recorded", run->queue_id, addr);
+		/* The signal may be what a crash lost; its queue id, or the
+		   digest, keeps it from counting twice. */
+		pipe_backoff(run, addr, rc);
 		return PIPE_EX_OK;
 	}
 	if (st != STORE_OK) {
@@ -154,6 +159,7 @@ record_one(struct pipe_run *run, const char *addr, const struct bounce_rcpt *rc,
 	record_gate_note(run, &out, untrusted, note, sizeof(note));
 	record_log(run, addr, &in, &out, note);
 	pipe_event(run, addr, rc, &in, &out);
+	pipe_backoff(run, addr, rc);
 	return PIPE_EX_OK;
 }
 

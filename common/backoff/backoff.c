@@ -121,6 +121,46 @@ backoff_delivery(const struct backoff_params *p, struct store_backoff *r,
 	return backoff_settle(p, r, now) || changed;
 }
 
+/* backoff_qid_room - room for one more queue id: drop the oldest */
+static void
+backoff_qid_room(struct store_backoff *r)
+{
+	if (r->nqids < STORE_BACKOFF_QIDS)
+		return;
+	memmove(&r->qids[0], &r->qids[1], (STORE_BACKOFF_QIDS - 1) *
+	    sizeof(r->qids[0]));
+	r->nqids = STORE_BACKOFF_QIDS - 1;
+}
+
+/* backoff_qid_seen - note a signal's queue id; true: already counted */
+bool
+backoff_qid_seen(struct store_backoff *r, const char *qid,
+    enum backoff_source from)
+{
+	struct store_backoff_qid *q = NULL;
+
+	if (qid == NULL || qid[0] == '\0' ||
+	    strlen(qid) >= sizeof(r->qids[0].id))
+		return false;		/* nothing to tell it by: it counts */
+	for (uint32_t i = 0; i < r->nqids && i < STORE_BACKOFF_QIDS; i++)
+		if (strcmp(r->qids[i].id, qid) == 0)
+			q = &r->qids[i];
+	if (q == NULL) {
+		backoff_qid_room(r);
+		q = &r->qids[r->nqids++];
+		bg_strlcpy(q->id, qid, sizeof(q->id));
+		q->pipe = from == BACKOFF_FROM_PIPE;
+		return false;
+	}
+	/* The pipe's report summarises deferrals the log had. */
+	if (from == BACKOFF_FROM_PIPE)
+		return true;
+	/* The log's line of a deferral the pipe counted first: once. */
+	if (q->pipe)
+		return q->pipe = false, true;
+	return false;
+}
+
 /* backoff_forgettable - calm for long enough to remove the record */
 bool
 backoff_forgettable(const struct backoff_params *p,

@@ -25,6 +25,19 @@
  *	with the classifier. "delivery temporarily suspended" deferrals
  *	repeat an earlier reply without asking the server again, and are
  *	not signals.
+ *
+ *	backoff_rcpt_is_signal() asks the same of a recipient of a bounce
+ *	or delay DSN that bounceguard-pipe records (the caller decides
+ *	whether our own MTA wrote the report): a failed or delayed
+ *	recipient with a temporary status or reply whose classified
+ *	reason is one of backoff_reasons.
+ *
+ *	Each record keeps the queue ids of the domain's last
+ *	STORE_BACKOFF_QIDS signals, so that one deferral is counted once
+ *	whether the follower reads it in the log or the pipe receives the
+ *	DSN that reports it, in either order (backoff_qid_seen()). A
+ *	deferral the log shows again for a queue id the follower already
+ *	counted is a new attempt, and counts.
  *--*/
 #ifndef BG_BACKOFF_H
 #define BG_BACKOFF_H
@@ -33,6 +46,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "libbounce.h"
 #include "libclassify.h"
 #include "libconf.h"
 #include "libmail.h"
@@ -87,5 +101,12 @@ enum backoff_kind backoff_parse_line(const char *, size_t,
 	    struct backoff_line *);
 bool	backoff_is_signal(const struct config *, struct ruleset *,
 	    const struct backoff_line *, enum reason *);
+bool	backoff_reason_is_signal(const struct config *, enum reason);
+bool	backoff_rcpt_is_signal(const struct config *,
+	    const struct bounce_rcpt *);
+
+enum backoff_source { BACKOFF_FROM_LOG, BACKOFF_FROM_PIPE };
+bool	backoff_qid_seen(struct store_backoff *, const char *,
+	    enum backoff_source);
 
 #endif

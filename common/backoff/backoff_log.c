@@ -21,6 +21,9 @@
  *	refused command) and says whether the reason is one of
  *	backoff_reasons. Only temporary replies get here, so "blocked"
  *	and "badreputation" mean a temporary block.
+ *
+ *	backoff_rcpt_is_signal() takes the recipient of a report as the
+ *	bounce parser classified it; the test of the reason is the same.
  * DIAGNOSTICS
  *	None: a line that cannot be read is BACKOFF_LINE_OTHER.
  *--*/
@@ -213,5 +216,28 @@ backoff_is_signal(const struct config *cfg, struct ruleset *rs,
 	in.remote_host = l->host[0] ? l->host : NULL;
 	classify(rs, &in, &res);
 	*reason = res.reason;
-	return strlist_contains(&cfg->backoff_reasons, reason_name(res.reason));
+	return backoff_reason_is_signal(cfg, res.reason);
+}
+
+/* backoff_reason_is_signal - a reason of backoff_reasons */
+bool
+backoff_reason_is_signal(const struct config *cfg, enum reason reason)
+{
+	return strlist_contains(&cfg->backoff_reasons, reason_name(reason));
+}
+
+/* backoff_rcpt_is_signal - a reported deferral that is a signal */
+bool
+backoff_rcpt_is_signal(const struct config *cfg, const struct bounce_rcpt *r)
+{
+	bool	 temporary;
+
+	if (r->action == NULL || (strcmp(r->action, "delayed") != 0 &&
+	    strcmp(r->action, "failed") != 0))
+		return false;
+	/* A final bounce after the queue lifetime repeats the last
+	   deferral's 4xx; a 5xx refusal says nothing about our pace. */
+	temporary = r->status != NULL ? r->status[0] == '4' :
+	    r->reply_code != NULL && r->reply_code[0] == '4';
+	return temporary && backoff_reason_is_signal(cfg, r->reason);
 }

@@ -3,6 +3,7 @@
  * delivery lines, which deferrals the shipped rules call signals, and
  * how a level rises and decays.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -207,6 +208,37 @@ test_domain(void)
 	    "a parent-domain pattern is not a domain");
 }
 
+/* test_qids - one deferral counts once, whoever sees it first */
+static void
+test_qids(void)
+{
+	struct store_backoff r;
+	char	 id[16];
+
+	memset(&r, 0, sizeof(r));
+	ok(!backoff_qid_seen(&r, "AAA", BACKOFF_FROM_LOG),
+	    "the log's first deferral of a message counts");
+	ok(backoff_qid_seen(&r, "AAA", BACKOFF_FROM_PIPE),
+	    "the pipe's report of it does not");
+	ok(!backoff_qid_seen(&r, "AAA", BACKOFF_FROM_LOG),
+	    "a later deferral of it in the log is a new attempt");
+	ok(!backoff_qid_seen(&r, "BBB", BACKOFF_FROM_PIPE),
+	    "a report of a message the log has not shown counts");
+	ok(backoff_qid_seen(&r, "BBB", BACKOFF_FROM_LOG),
+	    "the log's line of that deferral then does not");
+	ok(!backoff_qid_seen(&r, "BBB", BACKOFF_FROM_LOG),
+	    "  only once");
+	ok(!backoff_qid_seen(&r, "", BACKOFF_FROM_PIPE) &&
+	    !backoff_qid_seen(&r, "", BACKOFF_FROM_PIPE),
+	    "without a queue id every signal counts");
+	for (int i = 0; i < STORE_BACKOFF_QIDS; i++) {
+		snprintf(id, sizeof(id), "Q%d", i);
+		(void)backoff_qid_seen(&r, id, BACKOFF_FROM_LOG);
+	}
+	ok(r.nqids == STORE_BACKOFF_QIDS && !backoff_qid_seen(&r, "AAA",
+	    BACKOFF_FROM_PIPE), "the oldest queue ids are forgotten");
+}
+
 int
 main(void)
 {
@@ -214,5 +246,6 @@ main(void)
 	test_signals();
 	test_levels();
 	test_domain();
+	test_qids();
 	return done_testing();
 }

@@ -29,6 +29,12 @@
  *	names a Remote-MTA and an smtp diagnostic; any other bounce is
  *	"async". Complaints and auto-replies have no mode.
  *
+ *	result.queue_id is the reporting MTA's id of the returned message,
+ *	as its log lines name it: Postfix's X-Postfix-Queue-ID field, or
+ *	the "id" of the returned headers' topmost Received: field when
+ *	Exim wrote it (Exim's DSNs carry no such field). The pipe uses it
+ *	to count a back-off signal once (backoff(3)).
+ *
  *	The recipient list it fills (bounce_rcpt.c) and the text scanners
  *	(bounce_scan.c) sit below the format modules, which use them and
  *	never call back into this file.
@@ -37,6 +43,7 @@
  *	all, 0 otherwise; a message that is not a bounce gives kind
  *	BOUNCE_NONE and a short reason in result.why.
  *--*/
+#include <ctype.h>
 #include <gmime/gmime.h>
 #include <stdlib.h>
 #include <string.h>
@@ -474,6 +481,54 @@ bounce_unnamed_status(struct bounce_msg *m)
 	m->dsn_unnamed_status = NULL;
 }
 
+/* bounce_id_ok - a queue id: letters, digits and '-', not too long */
+static bool
+bounce_id_ok(const char *s, size_t n)
+{
+	if (n == 0 || n >= 32)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-')
+			return false;
+	return true;
+}
+
+/* bounce_exim_id - the id Exim gave the returned message: the
+   "id X" of the topmost Received: header, when Exim wrote it */
+static char *
+bounce_exim_id(const char *headers)
+{
+	char	*rcvd = bounce_scan_header(headers, "Received"), *id, *res = NULL;
+	size_t	 n;
+
+	if (rcvd != NULL && strstr(rcvd, "(Exim ") != NULL &&
+	    (id = strstr(rcvd, " id ")) != NULL) {
+		id += 4;
+		n = strcspn(id, " ;\t");
+		if (bounce_id_ok(id, n))
+			res = xstrndup(id, n);
+	}
+	free(rcvd);
+	return res;
+}
+
+/* bounce_queue_id - the reporting MTA's queue id of the returned
+   message: Postfix's X-Postfix-Queue-ID field of the DSN, or Exim's
+   message id; it is what the MTA's log lines name */
+static void
+bounce_queue_id(struct bounce_msg *m)
+{
+	const char *dsn = m->has_dsn ? m->dsn.data : m->body.data;
+	char	*id = dsn != NULL ? bounce_scan_header(dsn,
+	    "X-Postfix-Queue-ID") : NULL;
+
+	if (id != NULL && bounce_id_ok(bg_trim(id), strlen(bg_trim(id))))
+		m->res->queue_id = xstrdup(bg_trim(id));
+	free(id);
+	if (m->res->queue_id == NULL && m->has_orig && m->orig.data != NULL)
+		m->res->queue_id = bounce_exim_id(m->orig.data);
+}
+
 /* bounce_finish - complete and classify every recipient */
 static void
 bounce_finish(struct bounce_msg *m)
@@ -487,6 +542,8 @@ bounce_finish(struct bounce_msg *m)
 		bounce_classify(m, &m->res->rcpt[i], cut);
 	}
 	free(cut);
+	if (m->res->nrcpt > 0)
+		bounce_queue_id(m);
 	if (m->res->nrcpt == 0) {
 		m->res->kind = BOUNCE_NONE;
 		if (m->res->why == NULL)

@@ -86,6 +86,8 @@ struct bounce_result {
 	bool	 headers_limit;		/* stopped at max_headers */
 	size_t	 rcpt_dropped;		/* recipients beyond max_recipients */
 	bool	 limit_hit;		/* a rule hit its match limit */
+	char	*queue_id;		/* the reporting MTA's id of the
+					   returned message, or NULL */
 };
 
 /* Parser options; members are borrowed, never freed by the parser. */

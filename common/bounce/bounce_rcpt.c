@@ -166,5 +166,6 @@ bounce_result_free(struct bounce_result *res)
 	for (size_t i = 0; i < res->nrcpt; i++)
 		bounce_rcpt_free(&res->rcpt[i]);
 	free(res->rcpt);
+	free(res->queue_id);
 	memset(res, 0, sizeof(*res));
 }

@@ -184,6 +184,15 @@ struct store_repl {
 };
 
 /* The back-off state of one recipient domain (see backoff(3)). */
+#define STORE_BACKOFF_QIDS	32	/* queue ids of the last signals */
+#define STORE_BACKOFF_QID_MAX	32
+
+struct store_backoff_qid {
+	char	 id[STORE_BACKOFF_QID_MAX];	/* Postfix queue id, Exim id */
+	bool	 pipe;			/* counted by the pipe, not yet seen
+					   in the log by the follower */
+};
+
 struct store_backoff {
 	uint32_t level;			/* as last written; decays when read */
 	uint32_t strikes;		/* signals toward the next raise */
@@ -196,6 +205,8 @@ struct store_backoff {
 	int64_t	 changed;		/* last change of level */
 	char	 reason[STORE_NAME_MAX];	/* of the last signal */
 	char	 reply[STORE_TEXT_MAX];		/* the last signal's reply */
+	uint32_t nqids;			/* newest last */
+	struct store_backoff_qid qids[STORE_BACKOFF_QIDS];
 };
 
 struct store_opts {

@@ -15,6 +15,10 @@
  *	nothing unverified), and are written as format 2 when next
  *	changed. Programs older than format 2 report such records as
  *	corrupt: an upgraded store cannot be opened by an older release.
+ *
+ *	Format 2 of back-off records adds, at the end, the queue ids of
+ *	the domain's last signals (each with a flag: counted by the pipe);
+ *	format 1 records read with none and are written as format 2.
  * DIAGNOSTICS
  *	The decoders return -1 for a record that is short, over-long, or of
  *	an unknown format; the caller reports it as corrupt.
@@ -216,12 +220,15 @@ store_decode_domain(const void *p, size_t len, struct store_domain_day *d)
 	return u.err || u.off != u.len ? -1 : 0;
 }
 
-#define STORE_FORMAT_BACKOFF	1
+#define STORE_FORMAT_BACKOFF	2
 
 /* store_encode_backoff - a domain's back-off state */
 void
 store_encode_backoff(const struct store_backoff *s, struct buf *b)
 {
+	uint32_t nqids = s->nqids > STORE_BACKOFF_QIDS ? STORE_BACKOFF_QIDS :
+	    s->nqids;
+
 	pack_u8(b, STORE_FORMAT_BACKOFF);
 	pack_u32(b, s->level);
 	pack_u32(b, s->strikes);
@@ -234,6 +241,28 @@ store_encode_backoff(const struct store_backoff *s, struct buf *b)
 	pack_u64(b, (uint64_t)s->changed);
 	pack_str(b, s->reason);
 	pack_str(b, s->reply);
+	pack_u32(b, nqids);
+	for (uint32_t i = 0; i < nqids; i++) {
+		pack_str(b, s->qids[i].id);
+		pack_u8(b, s->qids[i].pipe ? 1 : 0);
+	}
+}
+
+/* store_decode_backoff_qids - the queue ids of format 2 */
+static int
+store_decode_backoff_qids(struct unpack *u, struct store_backoff *s)
+{
+	uint8_t	 pipe;
+
+	if ((s->nqids = unpack_u32(u)) > STORE_BACKOFF_QIDS)
+		return -1;
+	for (uint32_t i = 0; i < s->nqids; i++) {
+		unpack_str(u, s->qids[i].id, sizeof(s->qids[i].id));
+		if ((pipe = unpack_u8(u)) > 1)
+			return -1;
+		s->qids[i].pipe = pipe == 1;
+	}
+	return 0;
 }
 
 /* store_decode_backoff - a domain's back-off state */
@@ -241,11 +270,11 @@ int
 store_decode_backoff(const void *p, size_t len, struct store_backoff *s)
 {
 	struct unpack u;
-	uint8_t	 manual;
+	uint8_t	 manual, format;
 
 	memset(s, 0, sizeof(*s));
 	unpack_init(&u, p, len);
-	if (unpack_u8(&u) != STORE_FORMAT_BACKOFF)
+	if ((format = unpack_u8(&u)) < 1 || format > STORE_FORMAT_BACKOFF)
 		return -1;
 	s->level = unpack_u32(&u);
 	s->strikes = unpack_u32(&u);
@@ -260,5 +289,7 @@ store_decode_backoff(const void *p, size_t len, struct store_backoff *s)
 	s->changed = (int64_t)unpack_u64(&u);
 	unpack_str(&u, s->reason, sizeof(s->reason));
 	unpack_str(&u, s->reply, sizeof(s->reply));
+	if (format >= 2 && store_decode_backoff_qids(&u, s) < 0)
+		return -1;
 	return u.err || u.off != u.len ? -1 : 0;
 }

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "libbase.h"
+#include "pack.h"
 #include "store_int.h"
 #include "tap.h"
 
@@ -654,6 +655,48 @@ cleanup(int status)
 	return status;
 }
 
+/* test_backoff_codec - format 1 back-off records still read; queue ids */
+static void
+test_backoff_codec(void)
+{
+	struct store_backoff in, out;
+	struct buf b = BUF_INIT;
+
+	/* A format 1 record, as releases before the queue ids wrote it. */
+	pack_u8(&b, 1);
+	pack_u32(&b, 2);
+	pack_u32(&b, 1);
+	pack_u32(&b, 0);
+	pack_u32(&b, 7);
+	pack_u8(&b, 0);
+	for (int i = 0; i < 4; i++)
+		pack_u64(&b, 1000 + (uint64_t)i);
+	pack_str(&b, "speeding");
+	pack_str(&b, "421 4.7.0 slow down");
+	ok(store_decode_backoff(b.data, b.len, &out) == 0,
+	    "a format 1 back-off record reads");
+	ok(out.level == 2 && out.signals == 7 && out.changed == 1003 &&
+	    out.nqids == 0 && strcmp(out.reason, "speeding") == 0,
+	    "its fields, and no queue ids");
+	memset(&in, 0, sizeof(in));
+	in.level = 1;
+	in.nqids = 2;
+	bg_strlcpy(in.qids[0].id, "4Xk2Lq0Zq1z9", sizeof(in.qids[0].id));
+	bg_strlcpy(in.qids[1].id, "1abcDE-000123-AB", sizeof(in.qids[1].id));
+	in.qids[1].pipe = true;
+	buf_reset(&b);
+	store_encode_backoff(&in, &b);
+	ok(((unsigned char *)b.data)[0] == 2 &&
+	    store_decode_backoff(b.data, b.len, &out) == 0 && out.nqids == 2 &&
+	    strcmp(out.qids[1].id, "1abcDE-000123-AB") == 0 &&
+	    out.qids[1].pipe && !out.qids[0].pipe,
+	    "format 2 keeps the queue ids of the last signals");
+	b.len--;
+	ok(store_decode_backoff(b.data, b.len, &out) < 0,
+	    "a short format 2 record is corrupt");
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -670,5 +713,6 @@ main(void)
 	test_kill_recovery();
 	test_reopen_after_recovery();
 	test_lock_timeout();
+	test_backoff_codec();
 	return cleanup(done_testing());
 }

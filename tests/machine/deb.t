@@ -6,7 +6,8 @@
 # lintian (no error or warning), installs it with dpkg -i, and checks
 # what an administrator finds: the programs, rules, man pages and units;
 # the conffile; the bounceguard system user; /var/lib/bounceguard and its
-# quarantine owned by that user; a fresh VERP secret; "bounceguard check"
+# quarantine owned by that user; a fresh VERP secret; the back-off
+# transport map when Postfix is installed; "bounceguard check"
 # and "bounceguard-milter -t" with the installed configuration once a
 # verp_domain is set; and a signed hard bounce delivered through the
 # installed bounceguard-pipe, as the bounceguard user, suppressing its
@@ -184,6 +185,17 @@ check "a VERP secret of 64 hex digits" grep -Eqx '[0-9a-f]{64}' $secret
 check "the secret is root's, readable by the group $group only" \
     test "$(stat -c '%U:%G %a' $secret 2>/dev/null)" = "root:$group 640"
 secret_before=$(cat $secret 2>/dev/null)
+map=/var/lib/bounceguard/backoff_transport
+if [ -x /usr/sbin/postmap ] && [ -e /etc/postfix/main.cf ]; then
+	check "the postinst wrote the back-off transport map and its index" \
+	    test -f $map -a -f $map.db
+	check "... as the bounceguard user" \
+	    test "$(stat -c %U $map.db 2>/dev/null)" = bounceguard
+	check "... which routes no domain yet" \
+	    sh -c "! grep -v '^#' $map | grep -q ."
+else
+	echo "ok $((n = n + 1)) # SKIP no Postfix: the postinst writes no transport map"
+fi
 
 # ---- use ----
 bounceguard check >"$T/out" 2>"$T/err"
