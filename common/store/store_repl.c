@@ -781,6 +781,27 @@ store_repl_request(struct store *st, const void *req, size_t len,
 	return STORE_OK;
 }
 
+/* store_repl_forward - a change for the master's own store: STORE_OK
+   once the master committed it and a quorum acknowledged it */
+int
+store_repl_forward(struct store *st, const void *req, size_t len)
+{
+	struct buf answer = BUF_INIT;
+	int	 status, rc;
+
+	if ((rc = store_repl_request(st, req, len, &status, &answer)) !=
+	    STORE_OK)
+		return rc;
+	if (status != 0) {
+		snprintf(st->errmsg, sizeof(st->errmsg), "store %s: the "
+		    "replication master did not record the change: %s",
+		    st->dir, answer.len ? buf_cstr(&answer) : "no reason given");
+		rc = STORE_ETEMP;
+	}
+	buf_free(&answer);
+	return rc;
+}
+
 /* store_repl_status - this site, its master and its peers, "key=value" */
 int
 store_repl_status(struct store *st, struct buf *out)
