@@ -76,6 +76,10 @@ mstore_open_locked(void)
 	ms_st = NULL;
 	ms_last_try = time(NULL);
 	rc = store_open(&ms_st, ms_dir, &ms_opts, &err);
+	/* The replication process that cannot start replication must
+	   go: retried in this process, it never could (store_repl(3)). */
+	if (rc == STORE_EFATAL && ms_repl_on)
+		fatalx("replication: %s", buf_cstr(&err));
 	if (rc != STORE_OK) {
 		bg_strlcpy(ms_err, buf_cstr(&err), sizeof(ms_err));
 		log_warnx("store unavailable: %s", ms_err);
