@@ -27,7 +27,8 @@ fi
 : "${REPL_BENCH_N1:=200}" "${REPL_BENCH_N4:=600}" "${REPL_BENCH_LAG:=1000}"
 T=$(mktemp -d /tmp/bg-bench-repl-XXXXXX)
 chmod 755 "$T"
-BASE=$(( 30000 + ($$ % 2000) * 10 ))
+# Below the kernel's ephemeral ports (32768 and up).
+BASE=$(( 20000 + ($$ % 1200) * 10 + 5 ))
 PIDS=""
 cleanup() {
 	for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done

@@ -67,6 +67,7 @@ int	mstore_lookup(const char *, const char *, time_t,
 	    struct store_verdict *, char *, size_t);
 int	mstore_count_sent(const char *const *, size_t, uint32_t, char *,
 	    size_t);
+int	mstore_serve(const void *, size_t, struct buf *);
 int	mstore_token_put(const char *, uint32_t, const char *const *, size_t,
 	    char *, size_t);
 int	mstore_backoff_get(const char *, struct store_backoff *, char *,

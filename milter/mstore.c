@@ -29,6 +29,7 @@
  *--*/
 #include <pthread.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -75,6 +76,10 @@ mstore_open_locked(void)
 	ms_st = NULL;
 	ms_last_try = time(NULL);
 	rc = store_open(&ms_st, ms_dir, &ms_opts, &err);
+	/* The replication process that cannot start replication must
+	   go: retried in this process, it never could (store_repl(3)). */
+	if (rc == STORE_EFATAL && ms_repl_on)
+		fatalx("replication: %s", buf_cstr(&err));
 	if (rc != STORE_OK) {
 		bg_strlcpy(ms_err, buf_cstr(&err), sizeof(ms_err));
 		log_warnx("store unavailable: %s", ms_err);
@@ -284,12 +289,42 @@ struct ms_list {
 	uint32_t day;
 };
 
+/*
+ * mstore_forward - on a replication client, the master makes the change.
+ *
+ * A client cannot write (Berkeley DB 5.3). The milter's own writes, a
+ * VERP token and the send counters, go to the master's milter over the
+ * signed message channel, as "T" or "C", the day, then each string with
+ * a NUL after it; the master commits them in its own store, with a
+ * quorum's acknowledgement, before it answers (mstore_serve()).
+ */
+static int
+mstore_forward(struct store *st, char kind, const struct ms_list *a)
+{
+	struct buf req = BUF_INIT;
+	int	 rc;
+
+	buf_printf(&req, "%c", kind);
+	buf_add(&req, "", 1);
+	buf_printf(&req, "%u", a->day);
+	buf_add(&req, "", 1);
+	if (a->token != NULL)
+		buf_add(&req, a->token, strlen(a->token) + 1);
+	for (size_t i = 0; i < a->n; i++)
+		buf_add(&req, a->v[i], strlen(a->v[i]) + 1);
+	rc = store_repl_forward(st, req.data, req.len);
+	buf_free(&req);
+	return rc;
+}
+
 /* mstore_do_count - store_count_sent() through mstore_call() */
 static int
 mstore_do_count(struct store *st, void *arg)
 {
 	struct ms_list *a = arg;
 
+	if (!store_repl_is_master(st))
+		return mstore_forward(st, 'C', a);
 	return store_count_sent(st, a->v, a->n, a->day);
 }
 
@@ -309,7 +344,72 @@ mstore_do_token(struct store *st, void *arg)
 {
 	struct ms_list *a = arg;
 
+	if (!store_repl_is_master(st))
+		return mstore_forward(st, 'T', a);
 	return store_token_put(st, a->token, a->day, a->v, a->n);
+}
+
+#define MSTORE_SERVE_MAX	1024	/* strings in one forwarded change */
+
+/* mstore_serve_split - a forwarded change's strings; -1 if malformed */
+static ssize_t
+mstore_serve_split(const char *p, size_t len, const char **v, size_t max)
+{
+	size_t	 n = 0, off = 0;
+
+	while (off < len) {
+		const char *nul = memchr(p + off, '\0', len - off);
+
+		if (nul == NULL || n >= max)
+			return -1;
+		v[n++] = p + off;
+		off = (size_t)(nul - p) + 1;
+	}
+	return (ssize_t)n;
+}
+
+/*
+ * mstore_serve - a client's token or send counters, written here, on the
+ * master. Called in a Berkeley DB message thread: it only tries the
+ * handle's lock, because a reopen holding it waits for these threads to
+ * stop. 0 when done, 75 (with a reason) when not.
+ */
+int
+mstore_serve(const void *req, size_t len, struct buf *out)
+{
+	const char **v = xcalloc(MSTORE_SERVE_MAX, sizeof(*v));
+	ssize_t	 n = mstore_serve_split(req, len, v, MSTORE_SERVE_MAX);
+	unsigned long day;
+	char	*end;
+	int	 rc;
+
+	if (n < 2 || (v[0][0] != 'T' && v[0][0] != 'C') || v[0][1] != '\0' ||
+	    (day = strtoul(v[1], &end, 10)) > UINT32_MAX || *end != '\0' ||
+	    (v[0][0] == 'T' && n < 3)) {
+		free(v);
+		buf_addstr(out, "malformed change");
+		return 64;
+	}
+	if (pthread_rwlock_tryrdlock(&ms_lock) != 0) {
+		free(v);
+		buf_addstr(out, "the master's store is being opened or reopened; "
+		    "try again");
+		return 75;
+	}
+	if (ms_st == NULL || !store_repl_is_master(ms_st))
+		rc = STORE_ETEMP;
+	else if (v[0][0] == 'T')
+		rc = store_token_put(ms_st, v[2], (uint32_t)day, v + 3,
+		    (size_t)n - 3);
+	else
+		rc = store_count_sent(ms_st, v + 2, (size_t)n - 2,
+		    (uint32_t)day);
+	if (rc != STORE_OK)
+		buf_addstr(out, ms_st == NULL ? "no store" : !store_repl_is_master(
+		    ms_st) ? "no longer the master" : store_error(ms_st));
+	pthread_rwlock_unlock(&ms_lock);
+	free(v);
+	return rc == STORE_OK ? 0 : 75;
 }
 
 /* mstore_token_put - remember the recipients of a token, durably */

@@ -20,9 +20,13 @@
  *	A request is "P" or "A", a NUL, each argument as "=", the argument
  *	and a NUL, then a NUL, then the standard input. Only the pipe's -q, -r
  *	and -s options and the administrator's writing commands are run.
+ *
+ *	The milter's own writes on a client (a VERP token, the send
+ *	counters) come as "T" or "C" and are written here, in this process
+ *	(see mstore_serve()).
  * DIAGNOSTICS
  *	One log line per forwarded change: "repl forwarded program=...
- *	status=N".
+ *	status=N", or "repl forwarded change=token|send_counters status=N".
  *--*/
 #include <errno.h>
 #include <fcntl.h>
@@ -174,6 +178,12 @@ repl_serve(const void *req, size_t len, struct buf *out)
 	size_t	 argc, body, k = 0;
 	int	 status;
 
+	if (len >= 2 && (p[0] == 'T' || p[0] == 'C') && p[1] == '\0') {
+		status = mstore_serve(req, len, out);
+		log_info("repl forwarded change=%s status=%d", p[0] == 'T' ?
+		    "token" : "send_counters", status);
+		return status;
+	}
 	if (repl_split(p, len, args, &argc, &body) < 0 ||
 	    !repl_allowed(p[0], args, argc)) {
 		log_warnx("repl event=refused reason=bad_request");

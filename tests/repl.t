@@ -56,6 +56,35 @@ peers_ok() {
 	done
 	return 1
 }
+# The milter's own writes on a client reach the master: a VERP token made
+# by a client's lookup socket (an address too long to sign inline) lets a
+# bounce delivered at the third site be recorded, on every site.
+long="a-very-very-very-very-long-local-part-that-needs-a-token-$$@example.org"
+third=$(( client % 3 + 1 )); [ "$third" = "$first" ] && third=$(( third % 3 + 1 ))
+lv=""
+for _ in $(seq 1 20); do
+	lv=$(printf 'verp %s\n' "$long" | "$BG_BUILD/bench/lookup_client" \
+	    -s "$T/s$client/run/lookup.sock" 2>/dev/null)
+	case $lv in *@bounces.example.com) break ;; esac
+	sleep 0.5
+done
+case $lv in *@bounces.example.com) r=0 ;; *) r=1 ;; esac
+ok $r "a client's lookup socket hands out a token VERP ($lv)"
+grep -q "repl forwarded change=token status=0" "$T/s$first/log"
+ok $? "the client's token was written by the master"
+hard_dsn "$long" "mtoken" > "$T/msg.token"
+rc=75
+for _ in $(seq 1 20); do
+	pipe "$third" "$lv" QTOKEN < "$T/msg.token"
+	[ "$rc" = 75 ] || break
+	sleep 0.5
+done
+ok $(( rc != 0 )) "a bounce to it through the third site (site $third) is acknowledged"
+want=$((want + 1))
+dumps_agree 20
+ok $? "every site's dump --json is identical after it"
+grep -q "\"address\":\"$long\"" "$T/dump.1"
+ok $? "the token's address is recorded on every site"
 peers_ok "$first" 10
 ok $? "db status on the master lists both peers, connected, with behind= in bytes"
 status "$first" | sed 's/^/# /'

@@ -289,6 +289,7 @@ int	store_repl_parse_addr(const char *, char *, size_t, unsigned *);
 bool	store_repl_is_master(struct store *);
 int	store_repl_request(struct store *, const void *, size_t, int *,
 	    struct buf *);
+int	store_repl_forward(struct store *, const void *, size_t);
 int	store_repl_status(struct store *, struct buf *);
 const char *store_repl_describe(struct store *, char *, size_t);
 int	store_repl_barrier(struct store *);

@@ -634,9 +634,14 @@ store_repl_start(struct store *st)
 		if (rc != STORE_OK)
 			return rc;
 		repl_serving = st;
+		/* Fatal: after a failed start Berkeley DB keeps this
+		   process as the site's listener, and a second start in it
+		   is only told DB_REP_IGNORE; a new process recovers. */
 		if ((rc = st->env->repmgr_start(st->env, REPL_THREADS,
-		    DB_REP_ELECTION)) != 0)
-			return repl_fail(st, rc, "start replication", NULL);
+		    DB_REP_ELECTION)) != 0) {
+			(void)repl_fail(st, rc, "start replication", NULL);
+			return STORE_EFATAL;
+		}
 		store_repl_chan_nodelay(st->repl);
 		log_info("repl event=start site=%s peers=%zu priority=%d",
 		    r->local, r->npeers, r->priority);
@@ -781,6 +786,27 @@ store_repl_request(struct store *st, const void *req, size_t len,
 	return STORE_OK;
 }
 
+/* store_repl_forward - a change for the master's own store: STORE_OK
+   once the master committed it and a quorum acknowledged it */
+int
+store_repl_forward(struct store *st, const void *req, size_t len)
+{
+	struct buf answer = BUF_INIT;
+	int	 status, rc;
+
+	if ((rc = store_repl_request(st, req, len, &status, &answer)) !=
+	    STORE_OK)
+		return rc;
+	if (status != 0) {
+		snprintf(st->errmsg, sizeof(st->errmsg), "store %s: the "
+		    "replication master did not record the change: %s",
+		    st->dir, answer.len ? buf_cstr(&answer) : "no reason given");
+		rc = STORE_ETEMP;
+	}
+	buf_free(&answer);
+	return rc;
+}
+
 /* store_repl_status - this site, its master and its peers, "key=value" */
 int
 store_repl_status(struct store *st, struct buf *out)
@@ -804,6 +830,11 @@ store_repl_status(struct store *st, struct buf *out)
 		(void)store_repl_site_name(st->repl, (int)sp->st_master, master,
 		    sizeof(master));
 	running = repl_check_process(st) == STORE_OK;
+	/* Berkeley DB names the old master until an election gives a new
+	   one; the replication process knows the connection is gone. */
+	if (running && sp->st_status != DB_REP_MASTER && strcmp(master,
+	    "none") != 0 && store_repl_peers_lost(st, master))
+		snprintf(master, sizeof(master), "none");
 	buf_printf(out, "replication=on site=%s role=%s master=%s "
 	    "generation=%u lsn=%u/%u process=%s", st->opts.repl->local,
 	    sp->st_status == DB_REP_MASTER ? "master" :

@@ -69,6 +69,7 @@ void	store_repl_peers_stop(struct store *);
 void	store_repl_peers_serve(struct store *, struct buf *);
 void	store_repl_peers_msg(struct store *, const char *);
 void	store_repl_peers_wake(struct store *);
+bool	store_repl_peers_lost(struct store *, const char *);
 int	store_repl_peers_status(struct store *, const DB_REP_STAT *, bool,
 	    struct buf *);
 

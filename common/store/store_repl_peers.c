@@ -101,10 +101,14 @@ store_repl_peers_msg(struct store *st, const char *msg)
 		return;
 	}
 	last_ms = now;
-	log_warnx("repl event=refused peer=%s reason=not_a_member "
-	    "(not in repl_local or repl_peers of the group)%s%u",
-	    p + strlen(REPL_REFUSED_MARK), quiet ? " not_logged=" : "",
-	    quiet ? quiet : 0u);
+	if (quiet > 0)
+		log_warnx("repl event=refused peer=%s reason=not_a_member "
+		    "not_logged=%u (refusals in the second before)",
+		    p + strlen(REPL_REFUSED_MARK), quiet);
+	else
+		log_warnx("repl event=refused peer=%s reason=not_a_member "
+		    "(not in repl_local or repl_peers of the group)",
+		    p + strlen(REPL_REFUSED_MARK));
 	quiet = 0;
 }
 
@@ -404,6 +408,27 @@ repl_print_line(const char *line, bool running, struct buf *out)
 	buf_printf(out, " checked=%llds_ago", (long long)time(NULL) - when);
 	n = strcspn(c + 1, " \n");
 	buf_addstr(out, c + 1 + n);
+}
+
+/* store_repl_peers_lost - the replication process last saw no
+   connection to this peer ("HOST:PORT") */
+bool
+store_repl_peers_lost(struct store *st, const char *name)
+{
+	char	 path[4096], line[600], want[400];
+	bool	 lost = false;
+	FILE	*fp;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", st->dir,
+	    REPL_PEERS_FILE) >= sizeof(path) || (size_t)snprintf(want,
+	    sizeof(want), "peer=%s state=disconnected", name) >= sizeof(want) ||
+	    (fp = fopen(path, "r")) == NULL)
+		return false;
+	while (!lost && fgets(line, sizeof(line), fp) != NULL)
+		lost = strncmp(line, want, strlen(want)) == 0 &&
+		    (line[strlen(want)] == '\n' || line[strlen(want)] == ' ');
+	fclose(fp);
+	return lost;
 }
 
 /*

@@ -35,8 +35,10 @@ AS_USER="setpriv --reuid=bounceguard --regid=bounceguard --clear-groups"
 
 T=$(mktemp -d /tmp/bg-repl.XXXXXX) || exit 1
 chmod 755 "$T"
-# Ports: a random base, so that parallel runs do not collide.
-BASE=$(( 20000 + ($$ % 2000) * 10 ))
+# Ports: a random base, so that parallel runs do not collide, below the
+# kernel's ephemeral ports (32768 and up): a site that restarts must find
+# its port free, not taken by some outgoing connection.
+BASE=$(( 20000 + ($$ % 1200) * 10 ))
 printf 'replication test secret 0123456789abcdef\n' > "$T/repl.secret"
 printf 'verp test secret 0123456789abcdef\n' > "$T/verp.secret"
 chown bounceguard "$T/repl.secret" "$T/verp.secret"
@@ -94,6 +96,9 @@ kill_site() {
 	done
 	if kill -0 "${MPID[$1]}" 2>/dev/null; then
 		echo "# site $1's milter did not stop on SIG${2:-TERM}: SIGKILL" >&2
+		[ -n "${REPL_TEST_GDB:-}" ] && gdb -p "${MPID[$1]}" -batch \
+		    -ex "thread apply all bt" 2>/dev/null | grep -E '^#|^Thread' |
+		    grep -v 'pthread_cond\|futex' >&2
 		kill -KILL "${MPID[$1]}" 2>/dev/null
 	fi
 	wait "${MPID[$1]}" 2>/dev/null
