@@ -119,10 +119,10 @@ pipe_backoff(struct pipe_run *run, const char *addr,
 	memset(&s, 0, sizeof(s));
 	backoff_params(run->cfg, &s.p);
 	s.now = run->now;
-	if (run->parsed.queue_id != NULL)
-		bg_strlcpy(qid, run->parsed.queue_id, sizeof(qid));
-	else
-		snprintf(qid, sizeof(qid), "#%.24s", run->digest);
+	/* A queue id too long to keep is known by the digest instead. */
+	if (run->parsed.queue_id == NULL ||
+	    bg_strlcpy(qid, run->parsed.queue_id, sizeof(qid)) >= sizeof(qid))
+		(void)snprintf(qid, sizeof(qid), "#%.24s", run->digest);
 	s.qid = qid;
 	s.reason = reason_name(rc->reason);
 	s.reply = rc->diagnostic ? rc->diagnostic : "";
