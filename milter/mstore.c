@@ -19,7 +19,9 @@
  *	reopened, not the environment, whose threads replicate. While
  *	replication locks the store out (a role change, a
  *	synchronisation: DB_REP_LOCKOUT) a call is retried every 20 ms
- *	within store_lock_timeout. A store that cannot be opened at all (missing directory,
+ *	within store_lock_timeout. The replication process does not wait
+ *	for a lookup to reopen a lost store: a thread checks every second.
+ *	A store that cannot be opened at all (missing directory,
  *	permissions) is retried at most every few seconds, and the calls
  *	in between fail with STORE_ETEMP: the daemon keeps running and
  *	follows on_store_error.
@@ -91,6 +93,60 @@ mstore_open_locked(void)
 	buf_free(&err);
 }
 
+static pthread_t ms_keeper;
+static pthread_mutex_t ms_keep_mtx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ms_keep_cond = PTHREAD_COND_INITIALIZER;
+static bool ms_keeping, ms_keep_stop;
+
+static void mstore_reopen(unsigned long, bool);
+
+/* mstore_keep_check - reopen a lost or panicked replicated store */
+static void
+mstore_keep_check(void)
+{
+	unsigned long gen;
+	bool	 lost, panic;
+
+	pthread_rwlock_rdlock(&ms_lock);
+	gen = ms_gen;
+	lost = !ms_closed && ms_st == NULL;
+	panic = !ms_closed && ms_st != NULL && store_panicked(ms_st);
+	pthread_rwlock_unlock(&ms_lock);
+	if (lost || panic)
+		mstore_reopen(gen, panic);
+}
+
+/*
+ * mstore_keeper - the replication process keeps its store open.
+ *
+ * Without replication a lost store is reopened by the next lookup that
+ * needs it. The replication process must not wait for one: while its
+ * store is closed, nobody on this host replicates, and every pipe and
+ * administrator's change here is deferred. After another process's
+ * recovery (a program killed inside the store) or a failed open, this
+ * thread reopens it within a few seconds.
+ */
+static void *
+mstore_keeper(void *arg)
+{
+	struct timespec ts;
+
+	(void)arg;
+	pthread_mutex_lock(&ms_keep_mtx);
+	while (!ms_keep_stop) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		(void)pthread_cond_timedwait(&ms_keep_cond, &ms_keep_mtx, &ts);
+		if (ms_keep_stop)
+			break;
+		pthread_mutex_unlock(&ms_keep_mtx);
+		mstore_keep_check();
+		pthread_mutex_lock(&ms_keep_mtx);
+	}
+	pthread_mutex_unlock(&ms_keep_mtx);
+	return NULL;
+}
+
 /* mstore_init - open the store of a configuration */
 void
 mstore_init(const struct config *cfg)
@@ -110,6 +166,11 @@ mstore_init(const struct config *cfg)
 	mstore_opts(cfg, &ms_opts);
 	mstore_open_locked();
 	pthread_rwlock_unlock(&ms_lock);
+	if (ms_repl_on && !ms_keeping) {
+		if (pthread_create(&ms_keeper, NULL, mstore_keeper, NULL) != 0)
+			fatal("cannot start the store keeper thread");
+		ms_keeping = true;
+	}
 }
 
 /* mstore_reconfigure - reopen when a reload changed the store settings */
@@ -134,6 +195,14 @@ mstore_reconfigure(const struct config *cfg)
 void
 mstore_shutdown(void)
 {
+	if (ms_keeping) {
+		pthread_mutex_lock(&ms_keep_mtx);
+		ms_keep_stop = true;
+		pthread_cond_signal(&ms_keep_cond);
+		pthread_mutex_unlock(&ms_keep_mtx);
+		pthread_join(ms_keeper, NULL);
+		ms_keeping = false;
+	}
 	pthread_rwlock_wrlock(&ms_lock);
 	ms_closed = true;
 	store_close(ms_st);

@@ -118,4 +118,12 @@ ok $? "the old master rejoins and converges"
 status "$first" | grep -q "role=client master=$(addr "$MASTER")"
 ok $? "the old master is a client of the new one"
 ok $(( $(wc -l < "$T/dump.1") != want + 3 )) "nothing acknowledged was lost ($(wc -l < "$T/dump.1") addresses)"
+# The contrib/repl example's snippets load with the real parser.
+for f in sender-a sender-b mx; do
+	grep -v '^repl_' "$(conf 1)" > "$T/$f.conf"
+	sed "s|/etc/bounceguard/repl.secret|$T/repl.secret|" \
+	    "$BG_SRC/contrib/repl/$f.conf" >> "$T/$f.conf"
+	"$ADMIN" -c "$T/$f.conf" verp encode probe@example.org >/dev/null 2>&1
+	ok $? "contrib/repl/$f.conf loads"
+done
 done_testing

@@ -912,6 +912,7 @@ store_open(struct store **out, const char *dir, const struct store_opts *opts,
 		goto fail;
 	}
 	if ((rc = store_env_new(st)) != STORE_OK ||
+	    (rc = store_repl_precheck(st)) != STORE_OK ||
 	    (rc = store_watchdog_start(st)) != STORE_OK ||
 	    (rc = store_join(st)) != STORE_OK)
 		goto fail;

@@ -85,6 +85,7 @@ int	store_repl_configure(struct store *);
 int	store_repl_start(struct store *);
 void	store_repl_close(struct store *);
 void	store_repl_stop(struct store *);
+int	store_repl_precheck(struct store *);
 bool	store_repl_can_create(struct store *);
 void	store_repl_commit_begin(void);
 int	store_repl_commit_end(struct store *);

@@ -533,6 +533,25 @@ repl_check_process(struct store *st)
 	return rc == STORE_DUPLICATE ? STORE_OK : rc;
 }
 
+/*
+ * store_repl_precheck - before a writer joins the environment: is the
+ * site's replication process there?
+ *
+ * Checked before joining, not only after: a replication process that
+ * died (or exited because Berkeley DB would not let it restart
+ * replication in the same process) leaves the environment naming it as
+ * the listener, and only a recovery clears that. Its successor recovers
+ * only when it is alone in the store: pipes that kept joining to find
+ * the process missing kept it from ever being alone.
+ */
+int
+store_repl_precheck(struct store *st)
+{
+	if (st->opts.repl == NULL || st->opts.repl->role != STORE_REPL_WRITER)
+		return STORE_OK;
+	return repl_check_process(st);
+}
+
 /* repl_wait_startup - the process waits for a master and a first sync */
 static void
 repl_wait_startup(struct store *st)
@@ -615,6 +634,26 @@ repl_await_peers(struct store *st)
 	} while (waited < st->opts.repl->ack_timeout_ms);
 }
 
+/*
+ * repl_force_recovery - the environment names another process as this
+ * site's listener (DB_REP_IGNORE): one that died, or this one before a
+ * recovery under it. Only a recovery clears that, and Berkeley DB runs
+ * one when the next opener has to create __db.register: remove it, so
+ * that the replication process started next recovers the store (it is
+ * alone: writers do not join without it, store_repl_precheck()).
+ */
+static void
+repl_force_recovery(struct store *st)
+{
+	char	 path[4096];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/__db.register",
+	    st->dir) < sizeof(path) && unlink(path) == 0)
+		log_warnx("repl event=listener_stale store=%s action=recover_on_"
+		    "next_start (another process is named as this site's "
+		    "replication process)", st->dir);
+}
+
 /* store_repl_start - after DB_ENV->open: start the Replication Manager */
 int
 store_repl_start(struct store *st)
@@ -640,6 +679,8 @@ store_repl_start(struct store *st)
 		if ((rc = st->env->repmgr_start(st->env, REPL_THREADS,
 		    DB_REP_ELECTION)) != 0) {
 			(void)repl_fail(st, rc, "start replication", NULL);
+			if (rc == DB_REP_IGNORE)
+				repl_force_recovery(st);
 			return STORE_EFATAL;
 		}
 		store_repl_chan_nodelay(st->repl);
