@@ -911,8 +911,8 @@ store_open(struct store **out, const char *dir, const struct store_opts *opts,
 		rc = store_fail(st, errno, "open", "bounceguard.active");
 		goto fail;
 	}
-	if ((rc = store_env_new(st)) != STORE_OK ||
-	    (rc = store_repl_precheck(st)) != STORE_OK ||
+	if ((rc = store_repl_precheck(st)) != STORE_OK ||
+	    (rc = store_env_new(st)) != STORE_OK ||
 	    (rc = store_watchdog_start(st)) != STORE_OK ||
 	    (rc = store_join(st)) != STORE_OK)
 		goto fail;

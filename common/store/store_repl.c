@@ -549,6 +549,12 @@ store_repl_precheck(struct store *st)
 {
 	if (st->opts.repl == NULL || st->opts.repl->role != STORE_REPL_WRITER)
 		return STORE_OK;
+	/* Before the environment handle exists: one configured for
+	   replication but never opened leaks its sites when closed. */
+	if (st->repl == NULL) {
+		st->repl = xcalloc(1, sizeof(*st->repl));
+		st->repl->lockfd = -1;
+	}
 	return repl_check_process(st);
 }
 
