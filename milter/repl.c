@@ -81,7 +81,8 @@ repl_split(const char *p, size_t n, const char **argv, size_t *argc,
 	return 0;
 }
 
-/* repl_allowed - only the changes a client may forward */
+/* repl_allowed - only the changes a client may forward: a delivery
+   takes -q, -r and -s, and -a when the client's MTA passed it */
 static bool
 repl_allowed(char kind, const char **argv, size_t argc)
 {
@@ -89,11 +90,11 @@ repl_allowed(char kind, const char **argv, size_t argc)
 		return argc >= 1 && (strcmp(argv[0], "suppress") == 0 ||
 		    strcmp(argv[0], "unsuppress") == 0 ||
 		    strcmp(argv[0], "import") == 0);
-	if (argc != 6)
+	if (argc != 6 && argc != 8)
 		return false;
 	for (size_t i = 0; i < argc; i += 2)
 		if (strcmp(argv[i], "-q") != 0 && strcmp(argv[i], "-r") != 0 &&
-		    strcmp(argv[i], "-s") != 0)
+		    strcmp(argv[i], "-s") != 0 && strcmp(argv[i], "-a") != 0)
 			return false;
 	return true;
 }

@@ -32,15 +32,18 @@
 #include "libstore.h"
 #include "pipe.h"
 
-/* forward_request - "P", each argument after "=", a NUL, the message */
+/* forward_request - "P", each argument after "=", a NUL, the message.
+   The client address (-a) goes too: the master decides from it, as
+   this site would have, whether our own MTA wrote the bounce. */
 static void
 forward_request(const struct pipe_run *run, struct buf *req)
 {
 	const char *args[] = { "-q", run->queue_id, "-r", run->recipient,
-	    "-s", run->sender };
+	    "-s", run->sender, "-a", run->client };
+	size_t	 nargs = run->client != NULL ? 8 : 6;
 
 	buf_add(req, "P", 2);
-	for (size_t i = 0; i < BG_ARRAY_SIZE(args); i++) {
+	for (size_t i = 0; i < nargs; i++) {
 		buf_addch(req, '=');	/* so that "" can be an argument */
 		buf_add(req, args[i], strlen(args[i]) + 1);
 	}
