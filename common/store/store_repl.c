@@ -854,6 +854,21 @@ store_repl_forward(struct store *st, const void *req, size_t len)
 	return rc;
 }
 
+/* repl_master_name - the master's HOST:PORT as this site knows it, or
+   "none" */
+static void
+repl_master_name(struct store *st, const DB_REP_STAT *sp, char *master,
+    size_t len)
+{
+	if (sp->st_master == DB_EID_INVALID)
+		snprintf(master, len, "none");
+	else if (sp->st_status == DB_REP_MASTER)
+		snprintf(master, len, "%s", st->opts.repl->local);
+	else
+		(void)store_repl_site_name(st->repl, (int)sp->st_master, master,
+		    len);
+}
+
 /* store_repl_status - this site, its master and its peers, "key=value" */
 int
 store_repl_status(struct store *st, struct buf *out)
@@ -869,13 +884,7 @@ store_repl_status(struct store *st, struct buf *out)
 	}
 	if ((rc = st->env->rep_stat(st->env, &sp, 0)) != 0)
 		return repl_fail(st, rc, "read replication status", NULL);
-	if (sp->st_master == DB_EID_INVALID)
-		snprintf(master, sizeof(master), "none");
-	else if (sp->st_status == DB_REP_MASTER)
-		snprintf(master, sizeof(master), "%s", st->opts.repl->local);
-	else
-		(void)store_repl_site_name(st->repl, (int)sp->st_master, master,
-		    sizeof(master));
+	repl_master_name(st, sp, master, sizeof(master));
 	running = repl_check_process(st) == STORE_OK;
 	/* Berkeley DB names the old master until an election gives a new
 	   one; the replication process knows the connection is gone. */
@@ -904,13 +913,7 @@ store_repl_describe(struct store *st, char *buf, size_t len)
 		snprintf(buf, len, "role=none master=none");
 		return buf;
 	}
-	if (sp->st_master == DB_EID_INVALID)
-		snprintf(master, sizeof(master), "none");
-	else if (sp->st_status == DB_REP_MASTER)
-		snprintf(master, sizeof(master), "%s", st->opts.repl->local);
-	else
-		(void)store_repl_site_name(st->repl, (int)sp->st_master, master,
-		    sizeof(master));
+	repl_master_name(st, sp, master, sizeof(master));
 	snprintf(buf, len, "role=%s master=%s", sp->st_status ==
 	    DB_REP_MASTER ? "master" : sp->st_status == DB_REP_CLIENT ?
 	    "client" : "none", master);
