@@ -160,7 +160,6 @@ static const struct phrase_case phrase_cases[] = {
 	/* a server that found our host to be an open relay */
 	{ NULL, "501", "501 <s@b.example>... no access from mail server "
 	    "[192.0.2.55] which is an open relay.", "blocked" },
-	{ NULL, "550", "550 Insecure Mail Relay", "blocked" },
 	/* hMailServer's relay refusal */
 	{ NULL, "550", "550 Delivery is not allowed to this address.",
 	    "norelaying" },
