@@ -73,7 +73,8 @@ LIBS    = $(GMIME_LIBS) $(PCRE2_LIBS) $(DB_LIBS) -lpthread
 #   bounce    the bounce parser: formats, recipients, JSON output
 #   policy    what a classified bounce does to an address
 #   backoff   adaptive back-off: Postfix log lines, per-domain levels
-LIB_ORDER  := base mail conf quarantine store verp classify bounce policy backoff
+#   change    a bounce's changes to the store as requests (replication)
+LIB_ORDER  := base mail conf quarantine store verp classify bounce policy backoff change
 # lib_upto(L, LIST): the libraries of LIST from the first up to L
 lib_upto    = $(firstword $(2)) $(if $(filter $(1),$(firstword $(2))),,$(call \
               lib_upto,$(1),$(wordlist 2,$(words $(2)),$(2))))

@@ -142,6 +142,22 @@ if ! m=$(master 60); then
 	echo "repl: skipped (the three sites elected no master within 60 s)"
 	exit 0
 fi
+# ready SECONDS - every site's milter has its store open and serves its
+# pipes (the socket appears then): a master's first open can wait out a
+# replication lockout, which Berkeley DB 5.3 sleeps in 5-second steps.
+ready() {
+	end=$(( $(date +%s) + $1 ))
+	for s in 1 2 3; do
+		while [ ! -S "$T/s$s/store/bounceguard.repl-socket" ]; do
+			[ "$(date +%s)" -lt "$end" ] || return 1
+			sleep 0.1
+		done
+	done
+}
+if ! ready 60; then
+	echo "repl: skipped (a site's milter did not open its store within 60 s)"
+	exit 0
+fi
 c=$(( m % 3 + 1 ))
 # cpu_ms PID - the CPU time a process used so far (user + system)
 cpu_ms() {

@@ -240,6 +240,8 @@ run(const char *path, struct mrt *rt, bool fg)
 	rt_install(rt);
 	repl_init(path);
 	mstore_init(cfg);
+	if (mstore_replicated())
+		(void)changes_start(cfg->store_dir);
 	sendcount_start();
 	if (lfd >= 0 && lookup_start(lfd) < 0)
 		fatal("cannot start the lookup server");
@@ -254,6 +256,7 @@ run(const char *path, struct mrt *rt, bool fg)
 	log_info("stopping");
 	signals_stop();
 	lookup_stop();
+	changes_stop();
 	sendcount_stop();
 	mstore_shutdown();
 	remove_files(lookup_path, pid_file);

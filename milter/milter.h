@@ -21,6 +21,10 @@
  *	sockets.c	listening sockets and the pid file, made safely
  *	clients.c	which clients may use the sockets
  *	signals.c	the signal thread (SIGUSR1: reload)
+ *	repl.c		replication: the administrator's changes
+ *			forwarded from clients, run here on the master
+ *	changes.c	replication: this host's pipes' changes, over
+ *			bounceguard.repl-socket, applied or passed on
  *	main.c		options and the daemon's life cycle
  *--*/
 #ifndef BG_MILTER_H
@@ -34,6 +38,7 @@
 #include <time.h>
 
 #include "libbase.h"
+#include "libchange.h"
 #include "libconf.h"
 #include "libstore.h"
 #include "libverp.h"
@@ -59,6 +64,10 @@ int	rt_reload(const char *);
 /* repl.c */
 void	repl_init(const char *);
 
+/* changes.c */
+int	changes_start(const char *);
+void	changes_stop(void);
+
 /* mstore.c */
 void	mstore_init(const struct config *);
 void	mstore_reconfigure(const struct config *);
@@ -68,6 +77,9 @@ int	mstore_lookup(const char *, const char *, time_t,
 int	mstore_count_sent(const char *const *, size_t, uint32_t, char *,
 	    size_t);
 int	mstore_serve(const void *, size_t, struct buf *);
+void	mstore_change(const void *, size_t, struct buf *);
+void	mstore_describe(char *, size_t);
+bool	mstore_replicated(void);
 int	mstore_token_put(const char *, uint32_t, const char *const *, size_t,
 	    char *, size_t);
 int	mstore_backoff_get(const char *, struct store_backoff *, char *,

@@ -30,6 +30,7 @@
  *	failure into the caller's buffer.
  *--*/
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
@@ -437,21 +438,63 @@ mstore_serve_split(const char *p, size_t len, const char **v, size_t max)
 	return (ssize_t)n;
 }
 
+/* mstore_apply_change - change_apply() with the configuration in force */
+static int
+mstore_apply_change(struct store *st, const void *req, size_t len,
+    struct buf *answer)
+{
+	struct mrt *rt = rt_acquire();
+	int	 rc;
+
+	rc = change_apply(st, rt->cfg, req, len, answer);
+	rt_release(rt);
+	return rc;
+}
+
 /*
- * mstore_serve - a client's token or send counters, written here, on the
- * master. Called in a Berkeley DB message thread: it only tries the
+ * mstore_serve_change - a client's pipe's change, applied here, on the
+ * master, in a Berkeley DB message thread (as mstore_serve()). The
+ * answer is libchange's; the status 0 when the change is durable.
+ */
+static int
+mstore_serve_change(const void *req, size_t len, struct buf *out)
+{
+	int	 rc;
+
+	if (pthread_rwlock_tryrdlock(&ms_lock) != 0) {
+		change_answer_error(out, STORE_ETEMP, "the master's store is "
+		    "being opened or reopened; try again");
+		return 75;
+	}
+	if (ms_st == NULL || !store_repl_is_master(ms_st)) {
+		rc = STORE_ETEMP;
+		change_answer_error(out, rc, ms_st == NULL ? "no store" :
+		    "no longer the master");
+	} else
+		rc = mstore_apply_change(ms_st, req, len, out);
+	pthread_rwlock_unlock(&ms_lock);
+	return rc < 0 ? 75 : 0;
+}
+
+/*
+ * mstore_serve - a client's token, send counters or pipe's change, made here,
+ * on the master. Called in a Berkeley DB message thread: it only tries the
  * handle's lock, because a reopen holding it waits for these threads to
  * stop. 0 when done, 75 (with a reason) when not.
  */
 int
 mstore_serve(const void *req, size_t len, struct buf *out)
 {
-	const char **v = xcalloc(MSTORE_SERVE_MAX, sizeof(*v));
-	ssize_t	 n = mstore_serve_split(req, len, v, MSTORE_SERVE_MAX);
+	const char **v;
+	ssize_t	 n;
 	unsigned long day;
 	char	*end;
 	int	 rc;
 
+	if (change_request_writes(req, len))
+		return mstore_serve_change(req, len, out);
+	v = xcalloc(MSTORE_SERVE_MAX, sizeof(*v));
+	n = mstore_serve_split(req, len, v, MSTORE_SERVE_MAX);
 	if (n < 2 || (v[0][0] != 'T' && v[0][0] != 'C') || v[0][1] != '\0' ||
 	    (day = strtoul(v[1], &end, 10)) > UINT32_MAX || *end != '\0' ||
 	    (v[0][0] == 'T' && n < 3)) {
@@ -513,4 +556,85 @@ mstore_backoff_get(const char *domain, struct store_backoff *rec, char *err,
 	struct ms_backoff a = { domain, rec };
 
 	return mstore_call(mstore_do_backoff, &a, err, errlen);
+}
+
+struct ms_change {
+	const void *req;
+	size_t	 len;
+	struct buf *answer;
+};
+
+/* mstore_pass_change - a write on a client: the master's milter makes it */
+static int
+mstore_pass_change(struct store *st, const struct ms_change *a)
+{
+	int	 status, rc;
+
+	rc = store_repl_request(st, a->req, a->len, &status, a->answer);
+	if (rc != STORE_OK) {
+		change_answer_error(a->answer, rc, store_error(st));
+		return rc;
+	}
+	/* 0 or 75 come with libchange's answer; anything else did not
+	   reach mstore_serve_change() (refused: a bad signature, say). */
+	if (status != 0 && status != 75) {
+		char	 why[CHANGE_ERR_MAX];
+
+		snprintf(why, sizeof(why), "the replication master refused the "
+		    "change (status %d): %.*s", status, (int)(a->answer->len >
+		    200 ? 200 : a->answer->len), a->answer->data ?
+		    a->answer->data : "");
+		change_answer_error(a->answer, STORE_ETEMP, why);
+		return STORE_ETEMP;
+	}
+	return STORE_OK;
+}
+
+/* mstore_do_change - a pipe's change through mstore_call() */
+static int
+mstore_do_change(struct store *st, void *arg)
+{
+	struct ms_change *a = arg;
+
+	buf_reset(a->answer);
+	if (change_request_writes(a->req, a->len) && !store_repl_is_master(st))
+		return mstore_pass_change(st, a);
+	return mstore_apply_change(st, a->req, a->len, a->answer);
+}
+
+/*
+ * mstore_change - a change from a pipe of this host (milter/changes.c):
+ * applied here on the master, passed to the master on a client, read
+ * here when it is a read. The answer is libchange's in every case.
+ */
+void
+mstore_change(const void *req, size_t len, struct buf *answer)
+{
+	struct ms_change a = { req, len, answer };
+	char	 err[MILTER_ERR_MAX];
+	int	 rc;
+
+	buf_reset(answer);
+	rc = mstore_call(mstore_do_change, &a, err, sizeof(err));
+	if (answer->len == 0)	/* no store to apply it to */
+		change_answer_error(answer, rc < 0 ? rc : STORE_ETEMP, err);
+}
+
+/* mstore_describe - this site's role and master, for a pipe's log line */
+void
+mstore_describe(char *out, size_t size)
+{
+	pthread_rwlock_rdlock(&ms_lock);
+	if (ms_st != NULL)
+		(void)store_repl_describe(ms_st, out, size);
+	else
+		snprintf(out, size, "role=none master=none");
+	pthread_rwlock_unlock(&ms_lock);
+}
+
+/* mstore_replicated - is this milter its site's replication process? */
+bool
+mstore_replicated(void)
+{
+	return ms_repl_on;
 }

@@ -5,28 +5,30 @@
  *	the replication process's side of forwarded changes
  * DESCRIPTION
  *	With replication on, the milter is its site's replication process
- *	(see store_repl(3)). A client site cannot write: its pipe and its
- *	administrator's tool send the change to the master's milter over a
- *	Berkeley DB message channel, signed with repl_secret_file. This
- *	module serves those requests on the master: it runs the same
- *	program here (bounceguard-pipe, or bounceguard for suppress,
- *	unsuppress and import), with this host's configuration, the
- *	forwarded arguments and the forwarded standard input, and answers
- *	with its exit status and what it wrote. The program commits as a
- *	subordinate process of this site, so its commit waits for a quorum
- *	of acknowledgements exactly as a local delivery does; it finds
- *	BG_REPL_FORWARDED in its environment and never forwards again.
+ *	(see store_repl(3)). A client site cannot write: the changes of
+ *	its pipes and milter, and its administrator's writing commands,
+ *	come to the master's milter over a Berkeley DB message channel,
+ *	signed with repl_secret_file. This module serves those requests
+ *	on the master.
  *
- *	A request is "P" or "A", a NUL, each argument as "=", the argument
- *	and a NUL, then a NUL, then the standard input. Only the pipe's -q, -r
- *	and -s options and the administrator's writing commands are run.
+ *	A pipe's change (a bounce for an address, a back-off signal: "U"
+ *	or "B", see change(3)) and the milter's own (a VERP token, the
+ *	send counters: "T" or "C") are applied here, in this process
+ *	(mstore_serve()), with a quorum's acknowledgement before the
+ *	answer.
  *
- *	The milter's own writes on a client (a VERP token, the send
- *	counters) come as "T" or "C" and are written here, in this process
- *	(see mstore_serve()).
+ *	An administrator's command ("A", a NUL, each argument as "=", the
+ *	argument and a NUL, then a NUL, then the standard input) is run
+ *	as the same program here, bounceguard, with this host's
+ *	configuration; only suppress, unsuppress and import are run. It
+ *	commits as a subordinate process of this site, so its commit waits
+ *	for a quorum exactly as a local command does; it finds
+ *	BG_REPL_FORWARDED in its environment and never forwards again. Its
+ *	exit status and output are the answer.
  * DIAGNOSTICS
- *	One log line per forwarded change: "repl forwarded program=...
- *	status=N", or "repl forwarded change=token|send_counters status=N".
+ *	One log line per forwarded change: "repl forwarded
+ *	change=bounce|backoff|token|send_counters status=N", or "repl
+ *	forwarded program=bounceguard command=C status=N".
  *--*/
 #include <errno.h>
 #include <fcntl.h>
@@ -42,10 +44,6 @@
 #include "libbase.h"
 #include "milter.h"
 
-#ifndef BG_LIBEXECDIR
-#define BG_LIBEXECDIR	"/usr/local/libexec/bounceguard"
-#endif
-
 #define REPL_MAX_ARGS		32
 #define REPL_OUTPUT_MAX		4096
 
@@ -53,7 +51,6 @@ extern char **environ;
 
 static char repl_config[PATH_MAX];
 static char repl_bindir[PATH_MAX];
-static char repl_libexecdir[PATH_MAX];
 
 /* repl_split - the arguments of a request, and where its input starts */
 static int
@@ -62,7 +59,7 @@ repl_split(const char *p, size_t n, const char **argv, size_t *argc,
 {
 	size_t	 off = 2, k = 0;
 
-	if (n < 3 || (p[0] != 'P' && p[0] != 'A') || p[1] != '\0')
+	if (n < 3 || p[0] != 'A' || p[1] != '\0')
 		return -1;
 	for (;;) {
 		const char *nul = memchr(p + off, '\0', n - off);
@@ -81,22 +78,13 @@ repl_split(const char *p, size_t n, const char **argv, size_t *argc,
 	return 0;
 }
 
-/* repl_allowed - only the changes a client may forward: a delivery
-   takes -q, -r and -s, and -a when the client's MTA passed it */
+/* repl_allowed - only the administrator's writing commands */
 static bool
-repl_allowed(char kind, const char **argv, size_t argc)
+repl_allowed(const char **argv, size_t argc)
 {
-	if (kind == 'A')
-		return argc >= 1 && (strcmp(argv[0], "suppress") == 0 ||
-		    strcmp(argv[0], "unsuppress") == 0 ||
-		    strcmp(argv[0], "import") == 0);
-	if (argc != 6 && argc != 8)
-		return false;
-	for (size_t i = 0; i < argc; i += 2)
-		if (strcmp(argv[i], "-q") != 0 && strcmp(argv[i], "-r") != 0 &&
-		    strcmp(argv[i], "-s") != 0 && strcmp(argv[i], "-a") != 0)
-			return false;
-	return true;
+	return argc >= 1 && (strcmp(argv[0], "suppress") == 0 ||
+	    strcmp(argv[0], "unsuppress") == 0 ||
+	    strcmp(argv[0], "import") == 0);
 }
 
 /* repl_write_all - write a whole buffer */
@@ -170,30 +158,41 @@ out:
 	return status;
 }
 
-/* repl_serve - a forwarded change, run here on the master */
+/* repl_change_name - a forwarded change's kind, for the log line */
+static const char *
+repl_change_name(char kind)
+{
+	switch (kind) {
+	case CHANGE_UPDATE:	return "bounce";
+	case CHANGE_BACKOFF:	return "backoff";
+	case 'T':		return "token";
+	case 'C':		return "send_counters";
+	default:		return NULL;
+	}
+}
+
+/* repl_serve - a forwarded change, made here on the master */
 static int
 repl_serve(const void *req, size_t len, struct buf *out)
 {
-	const char *p = req, *args[REPL_MAX_ARGS];
+	const char *p = req, *args[REPL_MAX_ARGS], *change;
 	char	*argv[REPL_MAX_ARGS + 4], prog[PATH_MAX];
 	size_t	 argc, body, k = 0;
 	int	 status;
 
-	if (len >= 2 && (p[0] == 'T' || p[0] == 'C') && p[1] == '\0') {
+	if (len >= 2 && p[1] == '\0' && (change = repl_change_name(p[0]))) {
 		status = mstore_serve(req, len, out);
-		log_info("repl forwarded change=%s status=%d", p[0] == 'T' ?
-		    "token" : "send_counters", status);
+		log_info("repl forwarded change=%s status=%d", change, status);
 		return status;
 	}
 	if (repl_split(p, len, args, &argc, &body) < 0 ||
-	    !repl_allowed(p[0], args, argc)) {
+	    !repl_allowed(args, argc)) {
 		log_warnx("repl event=refused reason=bad_request");
 		buf_addstr(out, "refused: not a change a client may forward\n");
 		return 64;
 	}
-	if ((size_t)snprintf(prog, sizeof(prog), "%s/%s", p[0] == 'P' ?
-	    repl_libexecdir : repl_bindir, p[0] == 'P' ? "bounceguard-pipe" :
-	    "bounceguard") >= sizeof(prog)) {
+	if ((size_t)snprintf(prog, sizeof(prog), "%s/bounceguard",
+	    repl_bindir) >= sizeof(prog)) {
 		buf_addstr(out, "program path too long\n");
 		return 75;
 	}
@@ -204,9 +203,8 @@ repl_serve(const void *req, size_t len, struct buf *out)
 		argv[k++] = (char *)(uintptr_t)args[i];
 	argv[k] = NULL;
 	status = repl_spawn(prog, argv, p + body, len - body, out);
-	log_info("repl forwarded program=%s command=%s status=%d",
-	    p[0] == 'P' ? "bounceguard-pipe" : "bounceguard",
-	    p[0] == 'P' ? "deliver" : args[0], status);
+	log_info("repl forwarded program=bounceguard command=%s status=%d",
+	    args[0], status);
 	return status;
 }
 
@@ -220,7 +218,8 @@ repl_dir_of(const char *path, char *out, size_t len)
 	    slash ? path : ".");
 }
 
-/* repl_init - where the programs and the configuration are; serve */
+/* repl_init - where the administrator's tool and the configuration
+   are; serve */
 void
 repl_init(const char *config)
 {
@@ -233,13 +232,5 @@ repl_init(const char *config)
 		fatal("readlink /proc/self/exe");
 	self[n] = '\0';
 	repl_dir_of(self, repl_bindir, sizeof(repl_bindir));
-	/* Installed, the pipe is in LIBEXECDIR; built, beside the milter. */
-	if ((size_t)snprintf(self, sizeof(self), "%s/bounceguard-pipe",
-	    repl_bindir) < sizeof(self) && access(self, X_OK) == 0)
-		bg_strlcpy(repl_libexecdir, repl_bindir,
-		    sizeof(repl_libexecdir));
-	else
-		bg_strlcpy(repl_libexecdir, BG_LIBEXECDIR,
-		    sizeof(repl_libexecdir));
 	store_repl_on_request(repl_serve);
 }

@@ -43,17 +43,6 @@
 #include "libbase.h"
 #include "pipe.h"
 
-struct pipe_signal {
-	struct backoff_params p;
-	time_t	 now;
-	const char *qid;
-	const char *reason;
-	const char *reply;
-	bool	 seen;			/* already counted: nothing written */
-	unsigned before, after;
-	uint32_t signals;
-};
-
 /* backoff_ours - our own MTA tried the destination and reports it */
 static bool
 backoff_ours(const struct pipe_run *run, const struct bounce_rcpt *rc)
@@ -65,40 +54,19 @@ backoff_ours(const struct pipe_run *run, const struct bounce_rcpt *rc)
 	return rc->mode == BOUNCE_MODE_SYNC || pipe_origin_trusted(run, &why);
 }
 
-/* backoff_fn - count the signal in the domain's record, once */
-static int
-backoff_fn(const char *domain, struct store_backoff *r, bool found,
-    void *arg)
-{
-	struct pipe_signal *s = arg;
-
-	(void)domain;
-	(void)found;
-	s->before = s->after = r->level;
-	s->signals = r->signals;
-	if (backoff_qid_seen(r, s->qid, BACKOFF_FROM_PIPE)) {
-		s->seen = true;
-		return STORE_NOCHANGE;
-	}
-	(void)backoff_signal(&s->p, r, s->now, s->reason, s->reply);
-	s->after = r->level;
-	s->signals = r->signals;
-	return STORE_OK;
-}
-
 /* backoff_log - the signal's log line */
 static void
-backoff_log(const struct pipe_run *run, const char *domain,
-    const struct pipe_signal *s)
+backoff_log(const struct pipe_run *run, const struct change_signal *s,
+    const struct change_answer *ans)
 {
-	const char *t = backoff_transport(run->cfg, s->after);
+	const char *t = backoff_transport(run->cfg, ans->after);
 	char	 reply[STORE_TEXT_MAX];
 
 	log_info("%s: backoff: domain=%s level=%u previous=%u transport=%s "
 	    "why=%s source=pipe signal=%s queue_id=%s signals=%u reason=%s: "
-	    "%s", run->queue_id, domain, s->after, s->before,
-	    t ? t : "default", s->after > s->before ? "signals" : "-",
-	    s->seen ? "seen" : "counted", s->qid, s->signals, s->reason,
+	    "%s", run->queue_id, s->domain, ans->after, ans->before,
+	    t ? t : "default", ans->after > ans->before ? "signals" : "-",
+	    ans->seen ? "seen" : "counted", s->qid, ans->signals, s->reason,
 	    log_value(s->reply, reply, sizeof(reply)));
 }
 
@@ -107,32 +75,31 @@ void
 pipe_backoff(struct pipe_run *run, const char *addr,
     const struct bounce_rcpt *rc)
 {
-	struct pipe_signal s;
-	const char *at = strrchr(addr, '@'), *why, *dom;
+	struct change_signal s;
+	struct change_answer ans;
+	struct buf req = BUF_INIT;
+	const char *at = strrchr(addr, '@'), *why;
 	char	 domain[STORE_ADDR_MAX], qid[STORE_BACKOFF_QID_MAX];
-	void	*arg = &s;
 
 	if (at == NULL || !backoff_ours(run, rc) ||
 	    !backoff_rcpt_is_signal(run->cfg, rc) ||
 	    backoff_check_domain(at + 1, domain, sizeof(domain), &why) < 0)
 		return;
-	memset(&s, 0, sizeof(s));
-	backoff_params(run->cfg, &s.p);
-	s.now = run->now;
 	/* A queue id too long to keep is known by the digest instead. */
 	if (run->parsed.queue_id == NULL ||
 	    bg_strlcpy(qid, run->parsed.queue_id, sizeof(qid)) >= sizeof(qid))
 		(void)snprintf(qid, sizeof(qid), "#%.24s", run->digest);
+	s.domain = domain;
 	s.qid = qid;
 	s.reason = reason_name(rc->reason);
 	s.reply = rc->diagnostic ? rc->diagnostic : "";
-	dom = domain;
-	if (store_backoff_batch(run->store, 1, &dom, backoff_fn, &arg, NULL,
-	    NULL, 0) != STORE_OK) {
+	s.now = run->now;
+	change_request_signal(&req, &s);
+	if (pipe_change(run, &req, &ans) != STORE_OK)
 		log_warnx("%s: backoff: domain=%s source=pipe signal=lost: %s; "
-		    "the bounce is recorded", run->queue_id, domain,
-		    store_error(run->store));
-		return;
-	}
-	backoff_log(run, domain, &s);
+		    "the bounce is recorded", run->queue_id, domain, ans.error);
+	else
+		backoff_log(run, &s, &ans);
+	change_answer_free(&ans);
+	buf_free(&req);
 }

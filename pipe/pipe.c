@@ -57,6 +57,8 @@ pipe_exit(struct pipe_run *run, int status)
 	bool	 panicked = store_close(run->store) == STORE_EPANIC ||
 	    run->panicked;
 
+	if (run->chfd >= 0)
+		close(run->chfd);
 	store_repl_free(&run->repl);
 	config_free(run->cfg);
 	if (panicked)
@@ -211,32 +213,6 @@ pipe_parse(struct pipe_run *run)
 	    "parse-limit" : "not-a-bounce");
 }
 
-/* pipe_open_store - the store, or exit 75 */
-static void
-pipe_open_store(struct pipe_run *run)
-{
-	struct store_opts o;
-	struct buf err = BUF_INIT;
-	int	 rc;
-
-	o.lock_timeout = run->cfg->store_lock_timeout;
-	o.cache_size = run->cfg->store_cache_size;
-	o.event_history_max = (unsigned)run->cfg->event_history_max;
-	o.readonly = false;
-	if ((rc = store_repl_load(run->cfg, STORE_REPL_WRITER, &run->repl,
-	    &err)) < 0)
-		pipe_tempfail(run, "replication: %s", buf_cstr(&err));
-	o.repl = rc == 0 ? &run->repl : NULL;
-	if ((rc = store_open(&run->store, run->cfg->store_dir, &o, &err)) !=
-	    STORE_OK) {
-		run->panicked = rc == STORE_EPANIC;
-		pipe_tempfail(run, "%s", buf_cstr(&err));
-	}
-	buf_free(&err);
-	if (o.repl != NULL)
-		pipe_forward(run);	/* a replication client: the master */
-}
-
 /* pipe_args - the command line */
 static void
 pipe_args(struct pipe_run *run, int argc, char **argv, const char **config)
@@ -301,6 +277,7 @@ main(int argc, char **argv)
 
 	memset(&run, 0, sizeof(run));
 	run.queue_id = "NOQUEUE";
+	run.chfd = -1;
 	log_init("bounceguard-pipe", LOG_TO_SYSLOG);
 	log_set_fatal_status(PIPE_EX_TEMPFAIL);
 	pipe_args(&run, argc, argv, &config);
@@ -316,9 +293,8 @@ main(int argc, char **argv)
 		pipe_tempfail(&run, "reading the message: %s", strerror(errno));
 	if (pipe_process(&run) == PIPE_FAIL) {
 		/* The deferral reason the MTA shows: say what failed. */
-		if (run.store != NULL && store_error(run.store)[0] != '\0')
-			pipe_tempfail(&run, "not recorded: %s",
-			    store_error(run.store));
+		if (run.error[0] != '\0')
+			pipe_tempfail(&run, "not recorded: %s", run.error);
 		pipe_tempfail(&run, "could not record or quarantine the bounce");
 	}
 	bounce_result_free(&run.parsed);

@@ -15,6 +15,7 @@
 
 #include "libbase.h"
 #include "libbounce.h"
+#include "libchange.h"
 #include "libconf.h"
 #include "libpolicy.h"
 #include "libstore.h"
@@ -39,8 +40,10 @@ struct pipe_run {
 	struct verp_keys *keys;
 	struct verp_decoded verp;
 	struct bounce_result parsed;
-	struct store *store;
+	struct store *store;		/* NULL with replication on */
 	struct store_repl repl;		/* replication settings, if on */
+	int	 chfd;			/* the replication process; -1 */
+	char	 error[CHANGE_ERR_MAX];	/* why the last change failed */
 	bool	 panicked;		/* the store panicked while opening */
 };
 
@@ -49,8 +52,10 @@ void	pipe_exit(struct pipe_run *, int) __attribute__((noreturn));
 void	pipe_tempfail(struct pipe_run *, const char *, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));
 
-/* forward.c */
-void	pipe_forward(struct pipe_run *);
+/* changes.c */
+void	pipe_open_store(struct pipe_run *);
+int	pipe_change(struct pipe_run *, const struct buf *,
+	    struct change_answer *);
 
 /* The outcome of a step: go on, or stop with the message handled. */
 enum pipe_step { PIPE_NEXT, PIPE_DONE, PIPE_FAIL };

@@ -37,7 +37,7 @@
 #include <string.h>
 
 #include "libbase.h"
-#include "libstore.h"
+#include "libchange.h"
 #include "pipe.h"
 
 /* record_find - the reported recipient that best matches an address */
@@ -123,21 +123,37 @@ record_gate_note(const struct pipe_run *run, const struct policy_result *out,
 	}
 }
 
+/* record_commit - the policy's change to one address; its answer */
+static int
+record_commit(struct pipe_run *run, const char *addr,
+    const struct policy_input *in, struct change_answer *ans)
+{
+	struct buf req = BUF_INIT;
+	char	 dedupe[512];
+	int	 st;
+
+	snprintf(dedupe, sizeof(dedupe), "%s/%s", run->digest, addr);
+	change_request_update(&req, addr, dedupe, in);
+	st = pipe_change(run, &req, ans);
+	buf_free(&req);
+	return st;
+}
+
 /* record_one - one recipient of record, in one transaction */
 static int
 record_one(struct pipe_run *run, const char *addr, const struct bounce_rcpt *rc,
     const char *scope, const char *untrusted)
 {
 	struct policy_input in;
-	struct policy_result out;
-	struct policy p = { run->cfg, &in, &out };
-	char	 dedupe[512], note[STORE_ADDR_MAX + 192] = "";
+	struct change_answer ans;
+	const struct policy_result *out = &ans.result;
+	char	 note[STORE_ADDR_MAX + 192] = "";
 	int	 st;
 
 	record_input(run, rc, scope, untrusted != NULL, &in);
-	snprintf(dedupe, sizeof(dedupe), "%s/%s", run->digest, addr);
-	st = store_update(run->store, addr, dedupe, policy_apply, &p, 0);
+	st = record_commit(run, addr, &in, &ans);
 	if (st == STORE_DUPLICATE) {
+		change_answer_free(&ans);
 		log_info("%s: bounce recipient=<%s> action=duplicate: this "
 		    "bounce was already recorded", run->queue_id, addr);
 		/* The signal may be what a crash lost; its queue id, or the
@@ -145,9 +161,11 @@ record_one(struct pipe_run *run, const char *addr, const struct bounce_rcpt *rc,
 		pipe_backoff(run, addr, rc);
 		return PIPE_EX_OK;
 	}
-	if (st != STORE_OK) {
+	if (st != STORE_OK || out->type == NULL || out->action == NULL) {
 		log_warnx("%s: bounce recipient=<%s> action=deferred: %s",
-		    run->queue_id, addr, store_error(run->store));
+		    run->queue_id, addr, st != STORE_OK ? ans.error :
+		    "no outcome in the store's answer");
+		change_answer_free(&ans);
 		return PIPE_EX_TEMPFAIL;
 	}
 	if (in.reason == REASON_FEEDBACK)
@@ -156,9 +174,10 @@ record_one(struct pipe_run *run, const char *addr, const struct bounce_rcpt *rc,
 	if (rc->recipient && strcmp(rc->recipient, addr) != 0)
 		snprintf(note + strlen(note), sizeof(note) - strlen(note),
 		    " dsn_recipient=<%s>", rc->recipient);
-	record_gate_note(run, &out, untrusted, note, sizeof(note));
-	record_log(run, addr, &in, &out, note);
-	pipe_event(run, addr, rc, &in, &out);
+	record_gate_note(run, out, untrusted, note, sizeof(note));
+	record_log(run, addr, &in, out, note);
+	pipe_event(run, addr, rc, &in, out);
+	change_answer_free(&ans);
 	pipe_backoff(run, addr, rc);
 	return PIPE_EX_OK;
 }
@@ -181,41 +200,55 @@ record_untrusted(struct pipe_run *run, const struct buf *list)
 	return why;
 }
 
+/* record_token_list - the token's recipients; PIPE_EX_OK with list
+   empty when it is unknown (then quarantined), else the exit status */
+static int
+record_token_list(struct pipe_run *run, struct change_answer *ans)
+{
+	struct buf req = BUF_INIT;
+	int	 rc;
+
+	change_request_token(&req, run->verp.token);
+	rc = pipe_change(run, &req, ans);
+	buf_free(&req);
+	if (rc == STORE_NOTFOUND)
+		return pipe_quarantine(run, "unknown-token") ? PIPE_EX_TEMPFAIL :
+		    PIPE_EX_OK;
+	if (rc != STORE_OK) {
+		log_warnx("%s: deferred: %s", run->queue_id, ans->error);
+		return PIPE_EX_TEMPFAIL;
+	}
+	return PIPE_EX_OK;
+}
+
 /* record_token - every reported recipient the token stands for */
 static int
 record_token(struct pipe_run *run, const char *scope)
 {
-	struct buf list = BUF_INIT;
-	uint32_t day;
+	struct change_answer ans;
+	const struct buf *list = &ans.list;
 	const char *untrusted;
-	int	 rc, n = 0, ex = PIPE_EX_OK;
+	int	 n = 0, ex;
 
-	rc = store_token_get(run->store, run->verp.token, &day, &list);
-	if (rc == STORE_NOTFOUND) {
-		buf_free(&list);
-		return pipe_quarantine(run, "unknown-token") ? PIPE_EX_TEMPFAIL :
-		    PIPE_EX_OK;
+	if ((ex = record_token_list(run, &ans)) != PIPE_EX_OK ||
+	    ans.rc != STORE_OK) {
+		change_answer_free(&ans);
+		return ex;
 	}
-	if (rc != STORE_OK) {
-		log_warnx("%s: deferred: %s", run->queue_id,
-		    store_error(run->store));
-		buf_free(&list);
-		return PIPE_EX_TEMPFAIL;
-	}
-	untrusted = record_untrusted(run, &list);
+	untrusted = record_untrusted(run, list);
 	for (size_t i = 0; i < run->parsed.nrcpt && ex == PIPE_EX_OK; i++) {
 		const struct bounce_rcpt *r = &run->parsed.rcpt[i];
 
-		for (size_t off = 0; r->recipient && off < list.len;
-		    off += strlen(list.data + off) + 1)
-			if (strcmp(list.data + off, r->recipient) == 0) {
+		for (size_t off = 0; r->recipient && off < list->len;
+		    off += strlen(list->data + off) + 1)
+			if (strcmp(list->data + off, r->recipient) == 0) {
 				ex = record_one(run, r->recipient, r, scope,
 				    untrusted);
 				n++;
 				break;
 			}
 	}
-	buf_free(&list);
+	change_answer_free(&ans);
 	if (n == 0 && ex == PIPE_EX_OK && pipe_quarantine(run, "token-no-match"))
 		return PIPE_EX_TEMPFAIL;
 	return ex;
