@@ -20,7 +20,9 @@
  *	replication locks the store out (a role change, a
  *	synchronisation: DB_REP_LOCKOUT) a call is retried every 20 ms
  *	within store_lock_timeout. The replication process does not wait
- *	for a lookup to reopen a lost store: a thread checks every second.
+ *	for a lookup to reopen a lost store: a thread checks every second,
+ *	and on the master checkpoints every few seconds (the pipes'
+ *	changes are committed here, and no pipe's exit checkpoints).
  *	A store that cannot be opened at all (missing directory,
  *	permissions) is retried at most every few seconds, and the calls
  *	in between fail with STORE_ETEMP: the daemon keeps running and
@@ -101,6 +103,34 @@ static bool ms_keeping, ms_keep_stop;
 
 static void mstore_reopen(unsigned long, bool);
 
+#define MSTORE_CHECKPOINT_SECONDS	10
+
+/*
+ * mstore_keep_checkpoint - on the master, checkpoint now and then.
+ *
+ * With replication on, the pipes' changes are committed here and no
+ * pipe leaves the store (the checkpoint a single host's pipe makes
+ * when it closes). Berkeley DB checkpoints only past 1 MB of log or 5
+ * minutes (store_checkpoint()), so asking often costs nothing; the
+ * checkpoint record replicates, the clients checkpoint too, and log
+ * files no longer needed are removed (DB_LOG_AUTO_REMOVE).
+ */
+static void
+mstore_keep_checkpoint(void)
+{
+	static time_t last;
+	time_t	 now = time(NULL);
+
+	if (now - last < MSTORE_CHECKPOINT_SECONDS)
+		return;
+	last = now;
+	pthread_rwlock_rdlock(&ms_lock);
+	if (!ms_closed && ms_st != NULL && store_repl_is_master(ms_st) &&
+	    store_checkpoint(ms_st) != STORE_OK)
+		log_warnx("store checkpoint: %s", store_error(ms_st));
+	pthread_rwlock_unlock(&ms_lock);
+}
+
 /* mstore_keep_check - reopen a lost or panicked replicated store */
 static void
 mstore_keep_check(void)
@@ -115,6 +145,8 @@ mstore_keep_check(void)
 	pthread_rwlock_unlock(&ms_lock);
 	if (lost || panic)
 		mstore_reopen(gen, panic);
+	else
+		mstore_keep_checkpoint();
 }
 
 /*
