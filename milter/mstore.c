@@ -453,23 +453,6 @@ mstore_do_token(struct store *st, void *arg)
 
 #define MSTORE_SERVE_MAX	1024	/* strings in one forwarded change */
 
-/* mstore_serve_split - a forwarded change's strings; -1 if malformed */
-static ssize_t
-mstore_serve_split(const char *p, size_t len, const char **v, size_t max)
-{
-	size_t	 n = 0, off = 0;
-
-	while (off < len) {
-		const char *nul = memchr(p + off, '\0', len - off);
-
-		if (nul == NULL || n >= max)
-			return -1;
-		v[n++] = p + off;
-		off = (size_t)(nul - p) + 1;
-	}
-	return (ssize_t)n;
-}
-
 /* mstore_apply_change - change_apply() with the configuration in force */
 static int
 mstore_apply_change(struct store *st, const void *req, size_t len,
@@ -526,7 +509,7 @@ mstore_serve(const void *req, size_t len, struct buf *out)
 	if (change_request_writes(req, len))
 		return mstore_serve_change(req, len, out);
 	v = xcalloc(MSTORE_SERVE_MAX, sizeof(*v));
-	n = mstore_serve_split(req, len, v, MSTORE_SERVE_MAX);
+	n = bg_nul_fields(req, len, v, MSTORE_SERVE_MAX);
 	if (n < 2 || (v[0][0] != 'T' && v[0][0] != 'C') || v[0][1] != '\0' ||
 	    (day = strtoul(v[1], &end, 10)) > UINT32_MAX || *end != '\0' ||
 	    (v[0][0] == 'T' && n < 3)) {

@@ -247,3 +247,21 @@ bg_utf8_len(const unsigned char *s)
 		return 0;
 	return n;
 }
+
+/* bg_nul_fields - the NUL-ended fields of a message; -1 if one is not
+   ended or there are more than max */
+ssize_t
+bg_nul_fields(const char *p, size_t len, const char **v, size_t max)
+{
+	size_t	 n = 0, off = 0;
+
+	while (off < len) {
+		const char *nul = memchr(p + off, '\0', len - off);
+
+		if (nul == NULL || n >= max)
+			return -1;
+		v[n++] = p + off;
+		off = (size_t)(nul - p) + 1;
+	}
+	return (ssize_t)n;
+}

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <time.h>
+#include <sys/types.h>
 
 #define BG_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -48,5 +49,8 @@ size_t	bg_utf8_len(const unsigned char *);
 
 /* Every byte, retrying after EINTR and short writes; 0, or -1 with errno. */
 int	bg_write_all(int, const void *, size_t);
+
+/* The NUL-ended fields of a message, at most max; -1 if malformed. */
+ssize_t	bg_nul_fields(const char *, size_t, const char **, size_t);
 
 #endif

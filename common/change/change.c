@@ -118,23 +118,6 @@ change_request_writes(const void *req, size_t len)
 	return len >= 1 && (p[0] == CHANGE_UPDATE || p[0] == CHANGE_BACKOFF);
 }
 
-/* change_split - the NUL-ended fields of a message; -1 if malformed */
-static ssize_t
-change_split(const char *p, size_t len, const char **v, size_t max)
-{
-	size_t	 n = 0, off = 0;
-
-	while (off < len) {
-		const char *nul = memchr(p + off, '\0', len - off);
-
-		if (nul == NULL || n >= max)
-			return -1;
-		v[n++] = p + off;
-		off = (size_t)(nul - p) + 1;
-	}
-	return (ssize_t)n;
-}
-
 /* change_get_opt - a field that may be absent; false if malformed */
 static bool
 change_get_opt(const char *f, const char **out)
@@ -310,7 +293,7 @@ change_apply(struct store *st, const struct config *cfg, const void *req,
     size_t len, struct buf *a)
 {
 	const char *v[CHANGE_FIELDS_MAX];
-	ssize_t	 n = change_split(req, len, v, CHANGE_FIELDS_MAX);
+	ssize_t	 n = bg_nul_fields(req, len, v, CHANGE_FIELDS_MAX);
 	int	 rc = CHANGE_MALFORMED;
 
 	if (n >= 1 && v[0][1] == '\0') {

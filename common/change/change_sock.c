@@ -66,6 +66,21 @@ change_sock_timeout(int fd, long long seconds)
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
+/* change_sock_socket - a unix stream socket and the path's address */
+static int
+change_sock_socket(const char *path, struct sockaddr_un *sun, struct buf *err)
+{
+	int	 fd;
+
+	if (change_sock_addr(path, sun) < 0) {
+		buf_printf(err, "%s: path too long for a socket", path);
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		buf_printf(err, "socket: %s", strerror(errno));
+	return fd;
+}
+
 /* change_sock_connect - a pipe's connection to its replication process */
 int
 change_sock_connect(const char *path, long long timeout, struct buf *err)
@@ -73,14 +88,8 @@ change_sock_connect(const char *path, long long timeout, struct buf *err)
 	struct sockaddr_un sun;
 	int	 fd;
 
-	if (change_sock_addr(path, &sun) < 0) {
-		buf_printf(err, "%s: path too long for a socket", path);
+	if ((fd = change_sock_socket(path, &sun, err)) < 0)
 		return -1;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
-		buf_printf(err, "socket: %s", strerror(errno));
-		return -1;
-	}
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		buf_printf(err, "connect %s: %s", path, strerror(errno));
 		close(fd);
@@ -98,14 +107,8 @@ change_sock_listen(const char *path, struct buf *err)
 	mode_t	 old;
 	int	 fd, rc;
 
-	if (change_sock_addr(path, &sun) < 0) {
-		buf_printf(err, "%s: path too long for a socket", path);
+	if ((fd = change_sock_socket(path, &sun, err)) < 0)
 		return -1;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
-		buf_printf(err, "socket: %s", strerror(errno));
-		return -1;
-	}
 	/* Only one replication process runs per store (it holds
 	   bounceguard.repl): a socket left here is a dead one's. */
 	(void)unlink(path);
