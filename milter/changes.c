@@ -137,6 +137,18 @@ changes_spawn(int fd)
 	pthread_mutex_unlock(&ch_mtx);
 }
 
+/* changes_stopping - has changes_stop() begun? */
+static bool
+changes_stopping(void)
+{
+	bool	 stop;
+
+	pthread_mutex_lock(&ch_mtx);
+	stop = ch_stopping;
+	pthread_mutex_unlock(&ch_mtx);
+	return stop;
+}
+
 /* changes_accept - the acceptor thread */
 static void *
 changes_accept(void *arg)
@@ -145,19 +157,21 @@ changes_accept(void *arg)
 
 	(void)arg;
 	while (changes_slot()) {
-		if ((fd = accept4(ch_fd, NULL, NULL, SOCK_CLOEXEC)) < 0) {
-			pthread_mutex_lock(&ch_mtx);
-			ch_active--;
-			pthread_mutex_unlock(&ch_mtx);
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno == EMFILE || errno == ENFILE) {
-				usleep(100 * 1000);	/* let some close */
-				continue;
-			}
-			break;		/* shut down: changes_stop() */
+		if ((fd = accept4(ch_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+			changes_spawn(fd);
+			continue;
 		}
-		changes_spawn(fd);
+		pthread_mutex_lock(&ch_mtx);
+		ch_active--;
+		pthread_mutex_unlock(&ch_mtx);
+		if (changes_stopping())
+			break;		/* changes_stop() shut the socket */
+		if (errno != EINTR && errno != ECONNABORTED) {
+			/* Out of descriptors or memory: let some go. */
+			log_warnx("repl: accept on %s: %s", ch_path,
+			    strerror(errno));
+			usleep(100 * 1000);
+		}
 	}
 	return NULL;
 }
