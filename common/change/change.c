@@ -296,7 +296,7 @@ change_apply(struct store *st, const struct config *cfg, const void *req,
 	ssize_t	 n = bg_nul_fields(req, len, v, CHANGE_FIELDS_MAX);
 	int	 rc = CHANGE_MALFORMED;
 
-	if (n >= 1 && v[0][1] == '\0') {
+	if (n >= 1 && v[0][0] != '\0' && v[0][1] == '\0') {
 		if (v[0][0] == CHANGE_UPDATE && n == CHANGE_UPDATE_FIELDS)
 			rc = change_apply_update(st, cfg, v, a);
 		else if (v[0][0] == CHANGE_BACKOFF && n == CHANGE_SIGNAL_FIELDS)
