@@ -45,7 +45,12 @@ changes_connect(struct pipe_run *run)
 	if (change_sock_path(run->cfg->store_dir, path, sizeof(path)) < 0)
 		pipe_tempfail(run, "replication: store_dir %s is too long for "
 		    "the replication process's socket", run->cfg->store_dir);
-	if ((run->chfd = change_sock_connect(path, timeout, &err)) < 0)
+	if ((run->chfd = change_sock_connect(path, timeout, &err)) < 0 &&
+	    (errno == EACCES || errno == EPERM))
+		pipe_tempfail(run, "not allowed to reach this host's "
+		    "replication process (run bounceguard-pipe as the store's "
+		    "user): %s", buf_cstr(&err));
+	if (run->chfd < 0)
 		pipe_tempfail(run, "no replication process is running on "
 		    "this host (bounceguard-milter): %s", buf_cstr(&err));
 	if (change_sock_recv(run->chfd, &hello, CHANGES_GREETING_MAX) < 0)

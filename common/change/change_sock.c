@@ -91,8 +91,11 @@ change_sock_connect(const char *path, long long timeout, struct buf *err)
 	if ((fd = change_sock_socket(path, &sun, err)) < 0)
 		return -1;
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		int	 saved = errno;
+
 		buf_printf(err, "connect %s: %s", path, strerror(errno));
 		close(fd);
+		errno = saved;		/* the caller tells EACCES apart */
 		return -1;
 	}
 	change_sock_timeout(fd, timeout);

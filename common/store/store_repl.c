@@ -54,6 +54,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -558,14 +559,53 @@ store_repl_precheck(struct store *st)
 	return repl_check_process(st);
 }
 
+/*
+ * repl_client_ready - a restarted client (it had a copy of the databases
+ * before it started) that knows its master and is not waiting for
+ * missing log records.
+ *
+ * Berkeley DB announces the end of a client's start-up
+ * (DB_EVENT_REP_STARTUPDONE) only when the first live record arrives
+ * from the master: a master with nothing to write kept a restarted
+ * client waiting the whole REPL_STARTUP_WAIT_MS, and its pipes with it.
+ * The copy it has is good to open: what it lacks arrives as it comes,
+ * and should the master replace the copy (internal init), the handles
+ * are reopened (DB_REP_HANDLE_DEAD). A new client, with no copy, waits
+ * for its first synchronisation.
+ */
+static bool
+repl_client_ready(struct store *st, bool had_copy)
+{
+	DB_REP_STAT *sp;
+	bool	 ready;
+
+	if (!had_copy || st->env->rep_stat(st->env, &sp, 0) != 0)
+		return false;
+	ready = sp->st_status == DB_REP_CLIENT &&
+	    sp->st_master != DB_EID_INVALID && sp->st_waiting_lsn.file == 0;
+	free(sp);
+	return ready;
+}
+
+/* repl_has_copy - has this site a copy of the databases yet? */
+static bool
+repl_has_copy(const struct store *st)
+{
+	char	 path[PATH_MAX];
+
+	return (size_t)snprintf(path, sizeof(path), "%s/meta.db", st->dir) <
+	    sizeof(path) && access(path, F_OK) == 0;
+}
+
 /* repl_wait_startup - the process waits for a master and a first sync */
 static void
-repl_wait_startup(struct store *st)
+repl_wait_startup(struct store *st, bool had_copy)
 {
 	long long start = store_repl_now_ms();
 
 	while (store_repl_now_ms() - start < REPL_STARTUP_WAIT_MS) {
-		if (store_repl_is_master(st) || st->repl->startup_done)
+		if (store_repl_is_master(st) || st->repl->startup_done ||
+		    repl_client_ready(st, had_copy))
 			return;
 		usleep(50000);
 	}
@@ -665,6 +705,7 @@ int
 store_repl_start(struct store *st)
 {
 	const struct store_repl *r = st->opts.repl;
+	bool	 had_copy = repl_has_copy(st);	/* before any sync */
 	int	 rc;
 
 	repl_learn_eids(st);
@@ -692,7 +733,7 @@ store_repl_start(struct store *st)
 		store_repl_chan_nodelay(st->repl);
 		log_info("repl event=start site=%s peers=%zu priority=%d",
 		    r->local, r->npeers, r->priority);
-		repl_wait_startup(st);
+		repl_wait_startup(st, had_copy);
 		return store_repl_peers_start(st);
 	case STORE_REPL_WRITER:
 		if ((rc = repl_check_process(st)) != STORE_OK)
