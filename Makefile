@@ -189,8 +189,9 @@ test-deps:
 	  echo "check: some test dependencies are missing; tests that need them will skip"
 
 # Every test is an executable printing TAP: compiled unit tests and scripts.
+# --failures: a failing check's line shows in the summary (CI keeps no more).
 check: test-deps all
-	@BG_BUILD=$(CURDIR)/$(O) BG_SRC=$(CURDIR) prove -e '' $(TEST_BIN) \
+	@BG_BUILD=$(CURDIR)/$(O) BG_SRC=$(CURDIR) prove --failures -e '' $(TEST_BIN) \
 	  $(sort $(wildcard tests/*.t)) && echo "check: PASS (all tests passed)" || \
 	  { echo "check: FAIL (see the failed tests above)"; exit 1; }
 

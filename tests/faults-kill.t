@@ -109,7 +109,11 @@ if [ "$other" != 0 ]; then
 	} | tee /dev/stderr
 fi
 [ "$other" = 0 ] || awk '$3 != 0 && $3 != 75 && $3 != 137' "$T/log" | head -5 | sed 's/^/# /'
-ok $([ "$killed" -ge $((N / 5)) ]; echo $?) "the kills really interrupted deliveries ($killed of $N first attempts)"
+# About 300 of the 1,000 first attempts are killed when the calibration is
+# right; a calibration made while the machine was busy (the sanitizers, a
+# test before this one still ending) widens the window and fewer land. A
+# hundred kills at random moments still test the recovery.
+ok $([ "$killed" -ge $((N / 10)) ]; echo $?) "the kills really interrupted deliveries ($killed of $N first attempts, window ${WINDOW} ms)"
 grep -hv ': bounce recipient=\|: deferred: \|^bounceguard-pipe: warning: ' "$T"/err.* |
     sed 's/^[^:]*://' | sort | uniq -c | sort -rn | head -5 | sed 's/^/# /'
 
