@@ -67,19 +67,29 @@ hard_input(struct policy_input *in)
 	in->now = time(NULL);
 }
 
+/* apply_exact - change_apply() on an exact-size copy of a request:
+   a read past the request shows under ASan */
+static int
+apply_exact(struct store *st, const struct buf *req, size_t len,
+    struct buf *raw)
+{
+	char	*copy = xmalloc(len ? len : 1);
+	int	 rc;
+
+	memcpy(copy, req->data, len);
+	rc = change_apply(st, cfg, copy, len, raw);
+	free(copy);
+	return rc;
+}
+
 /* apply - apply a request from an exact-size copy, decode its answer */
 static int
 apply(struct store *st, const struct buf *req, size_t len,
     struct change_answer *ans)
 {
 	struct buf raw = BUF_INIT;
-	char	*copy = xmalloc(len ? len : 1);
-	int	 rc;
+	int	 rc = apply_exact(st, req, len, &raw);
 
-	/* Exactly len bytes: a read past the request shows under ASan. */
-	memcpy(copy, req->data, len);
-	rc = change_apply(st, cfg, copy, len, &raw);
-	free(copy);
 	if (change_answer_read(len ? req->data[0] : CHANGE_UPDATE, raw.data,
 	    raw.len, ans) < 0) {
 		diag("answer not decoded (rc %d)", rc);
@@ -304,12 +314,8 @@ bad(struct store *st, const struct buf *req, size_t len, const char *what)
 {
 	struct change_answer ans;
 	struct buf raw = BUF_INIT;
-	char	*copy = xmalloc(len ? len : 1);
-	int	 rc;
+	int	 rc = apply_exact(st, req, len, &raw);
 
-	memcpy(copy, req->data, len);
-	rc = change_apply(st, cfg, copy, len, &raw);
-	free(copy);
 	ok(rc == STORE_EFATAL && change_answer_read(CHANGE_UPDATE, raw.data,
 	    raw.len, &ans) == 0 && ans.rc == STORE_EFATAL &&
 	    strcmp(ans.error, MALFORMED) == 0, "malformed: %s", what);
