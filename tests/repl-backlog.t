@@ -110,7 +110,7 @@ dumps_agree 60
 ok $? "started again, the client converges ($want addresses on the master)"
 echo "# case A: catching up took $(( $(now) - t0 )) s"
 ok $(( $(wc -l < "$T/dump.$c") != want )) "the client has every address ($(wc -l < "$T/dump.$c"))"
-status "$c" | grep -q "role=client master=$(addr "$m")"
+names_master "$c" "$m" 10
 ok $? "db status on the client names the master ($(status "$c" | head -1))"
 tail -n +"$((logA + 1))" "$T/s$c/log" | grep 'repl event=' | sed 's/^/# client log: /'
 tail -n +"$((logA + 1))" "$T/s$c/log" | grep -q "repl event=init_done site=$(addr "$c")"
@@ -181,7 +181,7 @@ since "$c" | grep -q "repl event=handle_dead .*action=reopen\|store opened:"
 ok $? "the client's milter reopened its databases (repl event=handle_dead) or its store$todo"
 wait_master 20
 ok $? "the group has one master (site ${MASTER:-none})"
-status "$c" | grep -q "role=client master=$(addr "$MASTER")"
+names_master "$c" "$MASTER" 10
 ok $? "db status on the client names it"
 echo "# whole test: $(( $(now) - t_start )) s"
 done_testing

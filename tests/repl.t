@@ -115,7 +115,7 @@ ok $(( bad != 0 )) "deliveries after the failover are acknowledged ($deferred de
 start_site "$first"
 dumps_agree 20
 ok $? "the old master rejoins and converges"
-status "$first" | grep -q "role=client master=$(addr "$MASTER")"
+names_master "$first" "$MASTER" 10
 ok $? "the old master is a client of the new one"
 ok $(( $(wc -l < "$T/dump.1") != want + 3 )) "nothing acknowledged was lost ($(wc -l < "$T/dump.1") addresses)"
 # The contrib/repl example's snippets load with the real parser.

@@ -127,6 +127,17 @@ pipe() {
 	rc=$?
 }
 
+# names_master SITE MASTER SECONDS - db status on SITE names MASTER as its
+# master; a started milter learns its connection to the master within a
+# second or two, and db status says master=none until then
+names_master() {
+	nm_end=$(( $(date +%s) + $3 ))
+	until status "$1" | grep -q "role=client master=$(addr "$2")"; do
+		[ "$(date +%s)" -lt "$nm_end" ] || return 1
+		sleep 0.3
+	done
+}
+
 # wait_master SECONDS - some site is master and every running site knows it
 wait_master() {
 	end=$(( $(date +%s) + $1 ))
